@@ -1,0 +1,16 @@
+//! ganbook: a notebook-style experiment runner for generative adversarial networks.
+//!
+//! The core (`tensor`, `nn`, `data`, `metrics`) knows nothing of Rhai; `script` binds it to
+//! the scripting language, and `run` / `repl` / `bench` are the command-line front ends.
+
+pub mod bench;
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod metrics;
+pub mod nn;
+pub mod repl;
+pub mod rng;
+pub mod run;
+pub mod script;
+pub mod tensor;

@@ -1,0 +1,80 @@
+//! The `ganbook` command line: REPL, run, check, bench.
+
+use clap::{Parser, Subcommand};
+use ganbook::{bench, error, repl, run};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "ganbook",
+    version,
+    about = "A notebook-style experiment runner for GANs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Device for the REPL: cpu, ndarray, vulkan or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script; results go to outputs/<script-name>/ (or --out).
+    Run {
+        script: PathBuf,
+        /// Override a param("name", default) in the script; repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// cpu (default), ndarray, vulkan or cuda; the last three need their cargo feature.
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Run folder instead of outputs/<script-name>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed every random number generator before the script starts.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Parse a script and report syntax errors with line:column; runs nothing.
+    Check { script: PathBuf },
+    /// Time a DCGAN-32 training step written as a script against the same step in Rust.
+    Bench {
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+    },
+    /// The interactive prompt (also what `ganbook` alone starts).
+    Repl,
+}
+
+fn main() {
+    error::install_quiet_panic_hook();
+    let cli = Cli::parse();
+    let code = match cli.command {
+        None | Some(Command::Repl) => repl::repl(&cli.device),
+        Some(Command::Run {
+            script,
+            sets,
+            device,
+            out,
+            seed,
+        }) => run::run(run::RunOptions {
+            script,
+            sets,
+            device,
+            out,
+            seed,
+        }),
+        Some(Command::Check { script }) => run::check(&script),
+        Some(Command::Bench { steps, warmup }) => match bench::bench(steps, warmup) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: {e}");
+                1
+            }
+        },
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,3 @@
+//! Measures of what a generator learned.
+
+pub mod mode_coverage;

@@ -1,0 +1,23 @@
+//! The neural-network core: layers, the Sequential model, initialisation, losses, optimizers.
+//! Nothing here knows about Rhai; `script/` wraps it.
+
+pub mod conv;
+pub mod embedding;
+pub mod init;
+pub mod layer;
+pub mod linear;
+pub mod loss;
+pub mod norm;
+pub mod optim;
+pub mod sequential;
+pub mod stateless;
+pub mod summary;
+
+pub use layer::Layer;
+pub use sequential::Sequential;
+
+/// Whether layers behave as in training (batch statistics, dropout on) or evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mode {
+    pub training: bool,
+}

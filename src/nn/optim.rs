@@ -1,0 +1,140 @@
+//! Optimizers with PyTorch's semantics (Adam, SGD with momentum, RMSprop), on burn's
+//! implementations. One optimizer may own several models; a step updates only those.
+
+use super::Sequential;
+use crate::bail;
+use crate::error::{Result, guard};
+use crate::tensor::DynTensor;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
+
+/// Which algorithm, with PyTorch's defaults where a script leaves a value out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Algorithm {
+    /// betas (0.9, 0.999), eps 1e-8, weight_decay 0 (L2 added to the gradient, as torch.optim.Adam)
+    Adam {
+        betas: (f64, f64),
+        eps: f64,
+        weight_decay: f64,
+    },
+    /// momentum 0 (plain SGD), dampening 0, weight_decay 0
+    Sgd { momentum: f64, weight_decay: f64 },
+    /// alpha 0.99, eps 1e-8, no momentum, not centered
+    RmsProp {
+        alpha: f64,
+        eps: f64,
+        weight_decay: f64,
+    },
+}
+
+impl Algorithm {
+    pub fn adam() -> Algorithm {
+        Algorithm::Adam {
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+        }
+    }
+
+    pub fn sgd() -> Algorithm {
+        Algorithm::Sgd {
+            momentum: 0.0,
+            weight_decay: 0.0,
+        }
+    }
+
+    pub fn rmsprop() -> Algorithm {
+        Algorithm::RmsProp {
+            alpha: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Algorithm::Adam { .. } => "adam",
+            Algorithm::Sgd { .. } => "sgd",
+            Algorithm::RmsProp { .. } => "rmsprop",
+        }
+    }
+
+    fn build(&self) -> ModuleOptimizer {
+        let decay = |wd: f64| (wd != 0.0).then(|| WeightDecayConfig::new(wd as f32));
+        match *self {
+            Algorithm::Adam {
+                betas,
+                eps,
+                weight_decay,
+            } => AdamConfig::new()
+                .with_beta_1(betas.0 as f32)
+                .with_beta_2(betas.1 as f32)
+                .with_epsilon(eps as f32)
+                .with_weight_decay(decay(weight_decay))
+                .init(),
+            Algorithm::Sgd {
+                momentum,
+                weight_decay,
+            } => SgdConfig::new()
+                .with_momentum((momentum != 0.0).then(|| MomentumConfig {
+                    momentum,
+                    dampening: 0.0,
+                    nesterov: false,
+                }))
+                .with_weight_decay(decay(weight_decay))
+                .init(),
+            Algorithm::RmsProp {
+                alpha,
+                eps,
+                weight_decay,
+            } => RmsPropConfig::new()
+                .with_alpha(alpha as f32)
+                .with_momentum(0.0)
+                .with_epsilon(eps as f32)
+                .with_weight_decay(decay(weight_decay))
+                .init(),
+        }
+    }
+}
+
+pub struct Optimizer {
+    pub algorithm: Algorithm,
+    pub lr: f64,
+    inner: ModuleOptimizer,
+}
+
+impl Optimizer {
+    pub fn new(algorithm: Algorithm, lr: f64) -> Result<Optimizer> {
+        if !(lr.is_finite() && lr >= 0.0) {
+            bail!("learning rate must be a finite number >= 0, got {lr}");
+        }
+        let inner = algorithm.build();
+        Ok(Optimizer {
+            algorithm,
+            lr,
+            inner,
+        })
+    }
+
+    /// Back-propagates `loss` (one element) and updates `models`; gradients that reached any
+    /// other model are dropped.
+    pub fn step(&mut self, models: &mut [&mut Sequential], loss: &DynTensor) -> Result<()> {
+        if loss.numel() != 1 {
+            bail!(
+                "step needs a scalar loss (one element), got shape {:?}",
+                loss.shape()
+            );
+        }
+        let loss = loss.clone().reshape(&[1])?.ranked::<1>("step")?;
+        guard("backward", || {
+            let mut grads = loss.backward();
+            for model in models.iter_mut() {
+                let params = GradientsParams::from_module(&mut grads, &**model);
+                let updated = self.inner.step(self.lr, (**model).clone(), params);
+                **model = updated;
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,102 @@
+//! `Sequential`: layers applied in order; the model every script builds.
+
+use super::Mode;
+use super::init::Scheme;
+use super::layer::Layer;
+use crate::err;
+use crate::error::{Result, guard};
+use crate::tensor::DynTensor;
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::Tensor;
+
+#[derive(Module, Debug)]
+pub struct Sequential {
+    pub layers: Vec<Layer>,
+}
+
+impl Sequential {
+    pub fn new(layers: Vec<Layer>) -> Sequential {
+        Sequential { layers }
+    }
+
+    /// Runs every layer in order. An input that does not fit a layer is an error naming the
+    /// layer's index and kind and both shapes.
+    pub fn forward(&mut self, mut x: DynTensor, mode: Mode) -> Result<DynTensor> {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            x = guard("", || layer.forward(x, mode))
+                .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
+        }
+        Ok(x)
+    }
+
+    pub fn init(&mut self, scheme: Scheme) {
+        for layer in &mut self.layers {
+            layer.init(scheme);
+        }
+    }
+
+    /// A deep copy with fresh parameter ids, so that the copy and the original can be trained
+    /// by different optimizers (or the same one) without sharing state.
+    pub fn deep_copy(&self) -> Sequential {
+        self.clone().map(&mut FreshIds)
+    }
+}
+
+struct FreshIds;
+
+impl ModuleMapper for FreshIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let value = param.val();
+        let require_grad = value.is_require_grad();
+        let copy = value.detach().set_require_grad(require_grad);
+        Param::initialized(burn::module::ParamId::new(), copy)
+    }
+}
+
+impl Sequential {
+    /// Ids of the batch-norm running statistics: state, not trainable parameters.
+    pub fn buffer_ids(&self) -> Vec<burn::module::ParamId> {
+        let mut ids = Vec::new();
+        for layer in &self.layers {
+            if let Layer::BatchNorm(b) = layer {
+                ids.push(b.running_mean.id);
+                ids.push(b.running_var.id);
+            }
+        }
+        ids
+    }
+
+    /// Clamps every trainable parameter to [-c, c] (WGAN's weight clipping).
+    pub fn clip_weights(self, c: f64) -> Sequential {
+        let skip = self.buffer_ids();
+        self.map(&mut Clip { c, skip })
+    }
+
+    /// Trainable parameter count (batch-norm running statistics excluded).
+    pub fn trainable_params(&self) -> usize {
+        self.layers
+            .iter()
+            .map(super::summary::trainable_params)
+            .sum()
+    }
+}
+
+struct Clip {
+    c: f64,
+    skip: Vec<burn::module::ParamId>,
+}
+
+impl ModuleMapper for Clip {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if self.skip.contains(&param.id) {
+            return param;
+        }
+        let value = param.val();
+        let require_grad = value.is_require_grad();
+        let clipped = value
+            .detach()
+            .clamp(-self.c, self.c)
+            .set_require_grad(require_grad);
+        Param::initialized(param.id, clipped)
+    }
+}

@@ -1,0 +1,116 @@
+//! Turning script values into core arguments, and core errors into script errors.
+
+use crate::error::{Error, Result, guard};
+use crate::{bail, err};
+use rhai::{Array, Dynamic, EvalAltResult, FLOAT, INT, Map, Position};
+
+pub type ScriptResult<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+/// A core error as a script runtime error (Rhai adds the line and column).
+pub fn to_script(e: Error) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(e.0.into(), Position::NONE).into()
+}
+
+/// Runs a binding's body with panics caught, converting its error for the script.
+pub fn call<T>(name: &str, f: impl FnOnce() -> Result<T>) -> ScriptResult<T> {
+    guard(name, f).map_err(|e| {
+        if e.0.starts_with(name) {
+            to_script(e)
+        } else {
+            to_script(err!("{name}: {e}"))
+        }
+    })
+}
+
+/// A number, integer or float.
+pub fn num(v: &Dynamic, what: &str) -> Result<f64> {
+    if let Some(f) = v.clone().try_cast::<FLOAT>() {
+        Ok(f)
+    } else if let Some(i) = v.clone().try_cast::<INT>() {
+        Ok(i as f64)
+    } else {
+        bail!("{what} must be a number, got {}", v.type_name())
+    }
+}
+
+/// A non-negative whole number.
+pub fn count(v: &Dynamic, what: &str) -> Result<usize> {
+    match v.clone().try_cast::<INT>() {
+        Some(i) if i >= 0 => Ok(i as usize),
+        Some(i) => bail!("{what} must be >= 0, got {i}"),
+        None => bail!("{what} must be a whole number, got {}", v.type_name()),
+    }
+}
+
+/// A shape: an array of positive whole numbers.
+pub fn shape(arr: &Array, what: &str) -> Result<Vec<usize>> {
+    let dims: Vec<i64> = ints(arr, what)?;
+    if dims.iter().any(|&d| d <= 0) {
+        bail!("{what}: sizes must be positive, got {dims:?}");
+    }
+    Ok(dims.into_iter().map(|d| d as usize).collect())
+}
+
+/// An array of whole numbers (may be negative: dims, -1 in reshape).
+pub fn ints(arr: &Array, what: &str) -> Result<Vec<i64>> {
+    arr.iter()
+        .map(|d| {
+            d.clone()
+                .try_cast::<INT>()
+                .ok_or_else(|| err!("{what}: expected whole numbers, got {}", d.type_name()))
+        })
+        .collect()
+}
+
+/// Options given as an object map `#{key: value}`, with the keys a function knows.
+pub struct Options<'a> {
+    map: &'a Map,
+}
+
+impl<'a> Options<'a> {
+    /// Fails on a key not in `known`, naming the keys that are.
+    pub fn new(map: &'a Map, what: &str, known: &[&str]) -> Result<Options<'a>> {
+        for key in map.keys() {
+            if !known.contains(&key.as_str()) {
+                bail!(
+                    "{what}: unknown option '{key}' (options: {})",
+                    known.join(", ")
+                );
+            }
+        }
+        Ok(Options { map })
+    }
+
+    pub fn f64(&self, key: &str, default: f64) -> Result<f64> {
+        self.map.get(key).map_or(Ok(default), |v| num(v, key))
+    }
+
+    pub fn usize(&self, key: &str, default: usize) -> Result<usize> {
+        self.map.get(key).map_or(Ok(default), |v| count(v, key))
+    }
+
+    pub fn bool(&self, key: &str, default: bool) -> Result<bool> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .clone()
+                .try_cast::<bool>()
+                .ok_or_else(|| err!("{key} must be true or false")),
+        }
+    }
+
+    pub fn pair(&self, key: &str, default: (f64, f64)) -> Result<(f64, f64)> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(v) => match v.clone().try_cast::<Array>() {
+                Some(a) if a.len() == 2 => Ok((num(&a[0], key)?, num(&a[1], key)?)),
+                _ => bail!("{key} must be an array of two numbers, like [0.5, 0.999]"),
+            },
+        }
+    }
+}
+
+/// Formats a doc text as Rhai doc-comment lines, for `:help`.
+pub fn doc_lines(text: &str) -> Vec<String> {
+    text.lines().map(|l| format!("/// {l}")).collect()
+}
