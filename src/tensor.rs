@@ -336,6 +336,11 @@ impl DynTensor {
         map_rank!(self, x => x.greater_elem(v).float())
     }
 
+    /// 1.0 where `self < v`, else 0.0.
+    pub fn less_scalar(self, v: f64) -> DynTensor {
+        map_rank!(self, x => x.lower_elem(v).float())
+    }
+
     /// `self op other` with PyTorch's broadcasting rules.
     pub fn binary(self, other: DynTensor, op: BinOp) -> Result<DynTensor> {
         let (sa, sb) = (self.shape(), other.shape());

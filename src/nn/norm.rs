@@ -85,8 +85,8 @@ impl BatchNorm {
         let new_var = var
             .mul_scalar(1.0 - m)
             .add(batch_var.detach().mul_scalar(m * unbias));
-        self.running_mean = Param::initialized(self.running_mean.id, new_mean);
-        self.running_var = Param::initialized(self.running_var.id, new_var);
+        self.running_mean = Param::initialized(self.running_mean.id, new_mean.detach());
+        self.running_var = Param::initialized(self.running_var.id, new_var.detach());
         Ok(out)
     }
 

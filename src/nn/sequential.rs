@@ -94,8 +94,8 @@ impl ModuleMapper for Clip {
         let value = param.val();
         let require_grad = value.is_require_grad();
         let clipped = value
-            .detach()
             .clamp(-self.c, self.c)
+            .detach()
             .set_require_grad(require_grad);
         Param::initialized(param.id, clipped)
     }

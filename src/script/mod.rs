@@ -42,6 +42,14 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
         flag.load(std::sync::atomic::Ordering::Relaxed)
             .then(|| Dynamic::from("interrupted by Ctrl-C"))
     });
+    // Rhai reserves `eval`; scripts say `m.eval()` as in PyTorch, so the word is read as
+    // `eval_mode` (which also keeps Rhai's own code-evaluating `eval` out of scripts).
+    e.on_parse_token(|token, _, _| match &token {
+        rhai::Token::Reserved(word) if word.as_str() == "eval" => {
+            rhai::Token::Identifier(Box::new("eval_mode".into()))
+        }
+        _ => token,
+    });
     tensor_fns::register(&mut e);
     layer_fns::register(&mut e);
     model_fns::register(&mut e);

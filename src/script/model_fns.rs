@@ -142,8 +142,8 @@ pub fn register(e: &mut Engine) {
     );
     def(
         e,
-        "eval",
-        "eval(model) -> Model\nEvaluation mode: running statistics in batch norm, dropout off.",
+        "eval_mode",
+        "eval(model) -> Model\nmodel.eval(): evaluation mode: running statistics in batch norm, dropout off.",
         |m: &mut Model| {
             m.state().training = false;
             m.clone()

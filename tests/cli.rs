@@ -1,0 +1,132 @@
+//! The command line end to end: run, check, run.json, errors, Ctrl-C, determinism.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ganbook(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ganbook"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("ganbook runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ganbook-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json written")).unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+#[test]
+fn ring8_quick_run_writes_run_json() {
+    let out = temp_dir("ring8");
+    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps=200", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("result modes = "), "{stdout}");
+    let j = run_json(&out);
+    assert_eq!(j["status"], "ok");
+    assert_eq!(j["params"]["used"]["steps"], 200);
+    assert_eq!(j["params"]["set"]["steps"], "200");
+    assert_eq!(j["device"], "cpu");
+    assert_eq!(j["script_sha256"].as_str().unwrap().len(), 64);
+    let modes = j["results"]["modes"].as_i64().expect("modes recorded");
+    assert!((0..=8).contains(&modes));
+    let hq = j["results"]["high_quality"].as_f64().expect("high_quality recorded");
+    assert!((0.0..=1.0).contains(&hq));
+}
+
+#[test]
+fn same_seed_prints_identical_losses() {
+    let script = temp_dir("seed").join("s.rhai");
+    std::fs::write(
+        &script,
+        "seed(7);\nlet g = sequential([linear(2, 16), relu(), linear(16, 1), batch_norm(1)]);\n\
+         let o = adam(g, #{lr: 0.01});\nfor i in 0..20 { let l = mse(g.forward(toy2d(\"grid25\", 32)), 1.0); o.step(l); print(l.item()); }",
+    )
+    .unwrap();
+    let dir = script.parent().unwrap().to_str().unwrap().to_string();
+    let a = ganbook(&["run", script.to_str().unwrap(), "--out", &dir]);
+    let b = ganbook(&["run", script.to_str().unwrap(), "--out", &dir]);
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(text(&a.stdout).lines().count(), 20);
+    assert_eq!(text(&a.stdout), text(&b.stdout));
+}
+
+#[test]
+fn runtime_error_reports_line_and_status() {
+    let dir = temp_dir("rterr");
+    let script = dir.join("bad.rhai");
+    std::fs::write(&script, "let x = randn([2, 3]);\nlet y = randn([3, 3]);\nlet z = x.matmul(y).matmul(x);\n").unwrap();
+    let o = ganbook(&["run", script.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("bad.rhai:3:"), "{err}");
+    assert!(err.contains("matmul") && err.contains("[2, 3]"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    let j = run_json(&dir);
+    assert_eq!(j["status"], "error");
+    assert!(j["error"].as_str().unwrap().contains("matmul"));
+}
+
+#[test]
+fn check_reports_syntax_errors_with_position() {
+    let dir = temp_dir("check");
+    let script = dir.join("syntax.rhai");
+    std::fs::write(&script, "let a = 1;\nlet b = (a + ;\n").unwrap();
+    let o = ganbook(&["check", script.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("syntax.rhai:2:"), "{}", text(&o.stderr));
+    let o = ganbook(&["check", "scripts/gan_ring8.rhai"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn missing_device_names_the_cargo_feature() {
+    if cfg!(feature = "vulkan") {
+        return;
+    }
+    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--device", "vulkan"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--features vulkan"), "{}", text(&o.stderr));
+    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--device", "tpu"]);
+    assert!(text(&o.stderr).contains("unknown device 'tpu'"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn bad_set_values_are_refused() {
+    let dir = temp_dir("badset");
+    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps=many", "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--set steps=many: expected a whole number"), "{}", text(&o.stderr));
+    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("expected name=value"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn ctrl_c_stops_the_run_as_interrupted() {
+    let dir = temp_dir("sigint");
+    let script = dir.join("forever.rhai");
+    std::fs::write(&script, "print(\"started\");\nlet x = 0;\nloop { x += 1; let t = randn([8, 8]).sum(); }\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
+        .args(["run", script.to_str().unwrap(), "--out", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(run_json(&dir)["status"], "interrupted");
+}
