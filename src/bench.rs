@@ -131,7 +131,7 @@ pub fn bench(steps: usize, warmup: usize) -> Result<()> {
     rng::seed(0);
     let (engine, _ctx) = run::bare_engine();
     let (setup_src, step_src) = SCRIPT
-        .split_once("// %% step")
+        .split_once("\n// %% step\n")
         .ok_or_else(|| err!("benches/dcgan32.rhai lacks its '// %% step' marker"))?;
     let setup = engine
         .compile(setup_src)

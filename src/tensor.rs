@@ -683,7 +683,7 @@ pub fn resolve_reshape(shape: &[usize], spec: &[i64]) -> Result<Vec<usize>> {
     }
     let mut dims: Vec<usize> = spec.iter().map(|&d| d.max(1) as usize).collect();
     if let Some(i) = infer {
-        if known == 0 || numel % known != 0 {
+        if known == 0 || !numel.is_multiple_of(known) {
             bail!("cannot reshape {shape:?} ({numel} elements) to {spec:?}");
         }
         dims[i] = numel / known;

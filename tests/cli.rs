@@ -19,7 +19,8 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn run_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json written")).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json written"))
+        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -29,7 +30,14 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn ring8_quick_run_writes_run_json() {
     let out = temp_dir("ring8");
-    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps=200", "--out", out.to_str().unwrap()]);
+    let o = ganbook(&[
+        "run",
+        "scripts/gan_ring8.rhai",
+        "--set",
+        "steps=200",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert!(stdout.contains("result modes = "), "{stdout}");
@@ -41,7 +49,9 @@ fn ring8_quick_run_writes_run_json() {
     assert_eq!(j["script_sha256"].as_str().unwrap().len(), 64);
     let modes = j["results"]["modes"].as_i64().expect("modes recorded");
     assert!((0..=8).contains(&modes));
-    let hq = j["results"]["high_quality"].as_f64().expect("high_quality recorded");
+    let hq = j["results"]["high_quality"]
+        .as_f64()
+        .expect("high_quality recorded");
     assert!((0.0..=1.0).contains(&hq));
 }
 
@@ -66,13 +76,25 @@ fn same_seed_prints_identical_losses() {
 fn runtime_error_reports_line_and_status() {
     let dir = temp_dir("rterr");
     let script = dir.join("bad.rhai");
-    std::fs::write(&script, "let x = randn([2, 3]);\nlet y = randn([3, 3]);\nlet z = x.matmul(y).matmul(x);\n").unwrap();
-    let o = ganbook(&["run", script.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    std::fs::write(
+        &script,
+        "let x = randn([2, 3]);\nlet y = randn([3, 3]);\nlet z = x.matmul(y).matmul(x);\n",
+    )
+    .unwrap();
+    let o = ganbook(&[
+        "run",
+        script.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(err.contains("bad.rhai:3:"), "{err}");
     assert!(err.contains("matmul") && err.contains("[2, 3]"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
     let j = run_json(&dir);
     assert_eq!(j["status"], "error");
     assert!(j["error"].as_str().unwrap().contains("matmul"));
@@ -85,7 +107,11 @@ fn check_reports_syntax_errors_with_position() {
     std::fs::write(&script, "let a = 1;\nlet b = (a + ;\n").unwrap();
     let o = ganbook(&["check", script.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("syntax.rhai:2:"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("syntax.rhai:2:"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = ganbook(&["check", "scripts/gan_ring8.rhai"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
@@ -97,29 +123,61 @@ fn missing_device_names_the_cargo_feature() {
     }
     let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--device", "vulkan"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("--features vulkan"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--features vulkan"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--device", "tpu"]);
-    assert!(text(&o.stderr).contains("unknown device 'tpu'"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("unknown device 'tpu'"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
 fn bad_set_values_are_refused() {
     let dir = temp_dir("badset");
-    let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps=many", "--out", dir.to_str().unwrap()]);
+    let o = ganbook(&[
+        "run",
+        "scripts/gan_ring8.rhai",
+        "--set",
+        "steps=many",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("--set steps=many: expected a whole number"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--set steps=many: expected a whole number"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("expected name=value"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("expected name=value"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
 fn ctrl_c_stops_the_run_as_interrupted() {
     let dir = temp_dir("sigint");
     let script = dir.join("forever.rhai");
-    std::fs::write(&script, "print(\"started\");\nlet x = 0;\nloop { x += 1; let t = randn([8, 8]).sum(); }\n").unwrap();
+    std::fs::write(
+        &script,
+        "print(\"started\");\nlet x = 0;\nloop { x += 1; let t = randn([8, 8]).sum(); }\n",
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args(["run", script.to_str().unwrap(), "--out", dir.to_str().unwrap()])
+        .args([
+            "run",
+            script.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -129,4 +187,54 @@ fn ctrl_c_stops_the_run_as_interrupted() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert_eq!(run_json(&dir)["status"], "interrupted");
+}
+
+#[test]
+fn repl_keeps_variables_and_survives_errors_and_ctrl_c() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"let a = 41;\nlet m = sequential([linear(2,\n  3)]);\nm.forward(randn([1, 5]))\nloop { let t = randn([4, 4]); }\na + 1\nfn twice(x) { x * 2 }\ntwice(a)\n")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert!(err.contains("expects input [N, 2], got [1, 5]"), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(
+        out.contains("\n42\n")
+            || out.contains(" 42\n")
+            || out.lines().any(|l| l.trim_end().ends_with("42")),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.trim_end().ends_with("82")),
+        "functions persist: {out}"
+    );
+}
+
+#[test]
+fn bench_runs_both_variants() {
+    let o = ganbook(&["bench", "--steps", "1", "--warmup", "0"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("bench dcgan32_step_rust median_ms="), "{out}");
+    assert!(
+        out.contains("bench dcgan32_step_script median_ms="),
+        "{out}"
+    );
+    assert!(out.contains("script/rust ratio="), "{out}");
 }

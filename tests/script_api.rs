@@ -43,8 +43,14 @@ fn arithmetic_broadcasts_like_pytorch() {
 #[test]
 fn broadcast_mismatch_names_op_and_shapes() {
     let e = error_of("let a = zeros([2, 3]);\nlet b = zeros([4, 3]);\nlet c = a + b;");
-    assert!(e.contains("[2, 3]") && e.contains("[4, 3]") && e.contains("'+'"), "{e}");
-    assert!(e.contains("test.rhai:3:"), "line of the failing expression missing: {e}");
+    assert!(
+        e.contains("[2, 3]") && e.contains("[4, 3]") && e.contains("'+'"),
+        "{e}"
+    );
+    assert!(
+        e.contains("test.rhai:3:"),
+        "line of the failing expression missing: {e}"
+    );
 }
 
 #[test]
@@ -62,11 +68,17 @@ fn reductions_follow_pytorch_dims() {
 #[test]
 fn shape_functions() {
     let s: rhai::Array = eval("randn([2, 3, 4]).permute([2, 0, 1]).reshape([4, -1]).shape()");
-    assert_eq!(s.iter().map(|d| d.as_int().unwrap()).collect::<Vec<_>>(), vec![4, 6]);
+    assert_eq!(
+        s.iter().map(|d| d.as_int().unwrap()).collect::<Vec<_>>(),
+        vec![4, 6]
+    );
     let t: DynTensor = eval("cat([ones([1, 2]), zeros([2, 2])], 0)");
     assert_eq!(values(&t), vec![1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
     let t: DynTensor = eval("stack([tensor([1.0, 2.0]), tensor([3.0, 4.0])], 1)");
-    assert_eq!((t.shape(), values(&t)), (vec![2, 2], vec![1.0, 3.0, 2.0, 4.0]));
+    assert_eq!(
+        (t.shape(), values(&t)),
+        (vec![2, 2], vec![1.0, 3.0, 2.0, 4.0])
+    );
     let t: DynTensor = eval("arange(6).reshape([2, 3]).slice(1, 1, 3)");
     assert_eq!(values(&t), vec![1.0, 2.0, 4.0, 5.0]);
     let t: DynTensor = eval("tensor([[1.0, 2.0]]).repeat([2, 2])");
@@ -81,7 +93,8 @@ fn shape_functions() {
 
 #[test]
 fn sequential_shape_error_names_layer_shapes_and_line() {
-    let src = "let m = sequential([linear(4, 8), relu(), linear(16, 2)]);\n\nm.forward(randn([3, 4]))";
+    let src =
+        "let m = sequential([linear(4, 8), relu(), linear(16, 2)]);\n\nm.forward(randn([3, 4]))";
     let e = error_of(src);
     assert!(e.contains("layer 2 (linear(16, 2))"), "{e}");
     assert!(e.contains("expects input [N, 16], got [3, 8]"), "{e}");
@@ -92,7 +105,10 @@ fn sequential_shape_error_names_layer_shapes_and_line() {
 fn conv_channel_mismatch_is_a_clear_error() {
     let e = error_of("sequential([conv2d(3, 8, 3)]).forward(randn([2, 1, 8, 8]))");
     assert!(e.contains("layer 0 (conv2d(3, 8, k=3))"), "{e}");
-    assert!(e.contains("expects input [N, 3, H, W], got [2, 1, 8, 8]"), "{e}");
+    assert!(
+        e.contains("expects input [N, 3, H, W], got [2, 1, 8, 8]"),
+        "{e}"
+    );
     let e = error_of("sequential([conv2d(1, 8, 5)]).forward(randn([2, 1, 3, 3]))");
     assert!(e.contains("smaller than the kernel"), "{e}");
 }
@@ -110,12 +126,31 @@ fn summary_explains_seed_002s_128x128_generator() {
     assert!(table.contains("[N, 256, 28, 28]"), "{table}");
     assert!(table.contains("[N, 256, 62, 62]"), "{table}");
     assert!(table.contains("[N, 3, 128, 128]"), "{table}");
-    let expected = 100 * 363 + 363 + 3 * 256 * 64 + 256 + 512 + 256 * 256 * 64 + 256 + 512 + 256 * 3 * 64 + 3 + 6;
-    assert!(table.contains(&format!("total trainable parameters: {expected}")), "{table}");
+    let expected = 100 * 363
+        + 363
+        + 3 * 256 * 64
+        + 256
+        + 512
+        + 256 * 256 * 64
+        + 256
+        + 512
+        + 256 * 3 * 64
+        + 3
+        + 6;
+    assert!(
+        table.contains(&format!("total trainable parameters: {expected}")),
+        "{table}"
+    );
 
-    let bad: Model = eval("sequential([conv2d(3, 16, 4, #{stride: 2}), flatten(), linear(100, 1)])");
+    let bad: Model =
+        eval("sequential([conv2d(3, 16, 4, #{stride: 2}), flatten(), linear(100, 1)])");
     let table = summary(&bad.state().seq, &[3, 32, 32]);
-    assert!(table.contains("shape error at layer 2 (linear(100, 1)): expects input [N, 100], got [1, 3600]"), "{table}");
+    assert!(
+        table.contains(
+            "shape error at layer 2 (linear(100, 1)): expects input [N, 100], got [1, 3600]"
+        ),
+        "{table}"
+    );
 }
 
 #[test]
@@ -148,7 +183,10 @@ fn frozen_model_passes_gradients_but_does_not_change() {
     "#;
     let d: rhai::Array = eval(src);
     assert_eq!(d[0].as_float().unwrap(), 0.0, "frozen model changed");
-    assert!(d[1].as_float().unwrap() > 1e-3, "no gradient reached g through frozen f");
+    assert!(
+        d[1].as_float().unwrap() > 1e-3,
+        "no gradient reached g through frozen f"
+    );
 }
 
 #[test]
@@ -156,7 +194,10 @@ fn learning_rate_is_readable_and_settable() {
     let lr: f64 = eval("let o = adam(sequential([linear(1, 1)]), #{lr: 0.5}); o.lr = 0.25; o.lr");
     assert_eq!(lr, 0.25);
     let e = error_of("adam(sequential([linear(1, 1)]), #{lr: 0.5, beta: 3})");
-    assert!(e.contains("unknown option 'beta'") && e.contains("betas"), "{e}");
+    assert!(
+        e.contains("unknown option 'beta'") && e.contains("betas"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -169,26 +210,42 @@ fn clone_is_deep_and_clip_weights_clamps() {
         [(a.sample(x) - b.sample(x)).abs().sum().item(), b.sample(x).abs().max().item()]
     "#;
     let d: rhai::Array = eval(src);
-    assert!(d[0].as_float().unwrap() > 1e-3, "clip changed the original too");
-    let m: Model = eval("let m = sequential([linear(8, 8)]).init(\"kaiming\"); clip_weights(m, 0.01); m");
+    assert!(
+        d[0].as_float().unwrap() > 1e-3,
+        "clip changed the original too"
+    );
+    let m: Model =
+        eval("let m = sequential([linear(8, 8)]).init(\"kaiming\"); clip_weights(m, 0.01); m");
     let s = m.state();
-    let ganbook::nn::Layer::Linear(l) = &s.seq.layers[0] else { panic!() };
+    let ganbook::nn::Layer::Linear(l) = &s.seq.layers[0] else {
+        panic!()
+    };
     let w = DynTensor::new(l.weight.val()).to_vec();
     assert!(w.iter().all(|v| v.abs() <= 0.01 + 1e-7));
-    assert!(w.iter().any(|v| v.abs() > 0.009), "clipping should leave values at the bound");
+    assert!(
+        w.iter().any(|v| v.abs() > 0.009),
+        "clipping should leave values at the bound"
+    );
 }
 
 #[test]
 fn dcgan_init_draws_small_normal_weights() {
     let m: Model = eval("sequential([linear(200, 200), batch_norm(200)]).init(\"dcgan\")");
     let s = m.state();
-    let ganbook::nn::Layer::Linear(l) = &s.seq.layers[0] else { panic!() };
+    let ganbook::nn::Layer::Linear(l) = &s.seq.layers[0] else {
+        panic!()
+    };
     let w = DynTensor::new(l.weight.val()).to_vec();
     let n = w.len() as f64;
     let mean = w.iter().map(|&v| v as f64).sum::<f64>() / n;
     let std = (w.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
-    assert!(mean.abs() < 0.002 && (std - 0.02).abs() < 0.001, "mean {mean} std {std}");
-    let ganbook::nn::Layer::BatchNorm(b) = &s.seq.layers[1] else { panic!() };
+    assert!(
+        mean.abs() < 0.002 && (std - 0.02).abs() < 0.001,
+        "mean {mean} std {std}"
+    );
+    let ganbook::nn::Layer::BatchNorm(b) = &s.seq.layers[1] else {
+        panic!()
+    };
     let g = DynTensor::new(b.weight.val()).to_vec();
     let gm = g.iter().sum::<f32>() / g.len() as f32;
     assert!((gm - 1.0).abs() < 0.01, "gamma mean {gm}");
@@ -210,9 +267,13 @@ fn toy_data_covers_its_own_modes() {
 #[test]
 fn eval_mode_and_dropout() {
     // In eval mode dropout is the identity; in training mode it zeroes about p of the values.
-    let kept: f64 = eval("let m = sequential([dropout(0.5)]); m.forward(ones([100, 100])).gt(0.0).mean().item()");
+    let kept: f64 = eval(
+        "let m = sequential([dropout(0.5)]); m.forward(ones([100, 100])).gt(0.0).mean().item()",
+    );
     assert!((kept - 0.5).abs() < 0.03, "kept share {kept}");
-    let same: f64 = eval("let m = sequential([dropout(0.5)]).eval(); (m.forward(ones([10, 10])) - 1.0).abs().sum().item()");
+    let same: f64 = eval(
+        "let m = sequential([dropout(0.5)]).eval(); (m.forward(ones([10, 10])) - 1.0).abs().sum().item()",
+    );
     assert_eq!(same, 0.0);
 }
 

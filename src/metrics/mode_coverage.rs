@@ -18,7 +18,7 @@ pub struct Coverage {
 
 /// `points` are row-major [n, 2].
 pub fn coverage(points: &[f32], mixture: &Mixture) -> Result<Coverage> {
-    if points.is_empty() || points.len() % 2 != 0 {
+    if points.is_empty() || !points.len().is_multiple_of(2) {
         bail!("mode_coverage expects samples of shape [n, 2]");
     }
     let mut covered = vec![false; mixture.centers.len()];

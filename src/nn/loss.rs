@@ -6,6 +6,7 @@ use crate::tensor::{BinOp, DynTensor, Reduce, Unary};
 
 /// A target: one number for every element (0.9 = label smoothing), or a tensor.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // built once per loss call
 pub enum Target {
     Value(f64),
     Tensor(DynTensor),
@@ -33,37 +34,47 @@ fn mean(x: DynTensor) -> Result<DynTensor> {
     x.reduce(Reduce::Mean, None)
 }
 
-/// Binary cross-entropy on probabilities; log terms clamped at -100 as PyTorch does.
+/// Binary cross-entropy on probabilities, as PyTorch computes it: log terms clamped at -100,
+/// and the gradient in `p` taken as (p - t) / max(p (1 - p), 1e-12), finite even where `p` is
+/// exactly 0 or 1 (a saturated sigmoid), where the logs' own backward would give 0 * inf = NaN.
 pub fn bce(p: &DynTensor, target: &Target) -> Result<DynTensor> {
     let t = target.tensor_like(p, "bce")?;
-    let log_p = p.clone().unary(Unary::Log).clamp(-100.0, f64::MAX);
-    let log_1mp = p
+    // The value, differentiable in the target only.
+    let q = p.clone().detach();
+    let log_p = q.clone().unary(Unary::Log).clamp(-100.0, f64::MAX);
+    let log_1mp = q
         .clone()
         .rsub_scalar(1.0)
         .unary(Unary::Log)
         .clamp(-100.0, f64::MAX);
     let pos = t.clone().binary(log_p, BinOp::Mul)?;
-    let neg = t.rsub_scalar(1.0).binary(log_1mp, BinOp::Mul)?;
-    mean(pos.binary(neg, BinOp::Add)?.unary(Unary::Neg))
+    let neg = t.clone().rsub_scalar(1.0).binary(log_1mp, BinOp::Mul)?;
+    let value = pos.binary(neg, BinOp::Add)?.unary(Unary::Neg);
+    // The gradient in p, attached as p g - detach(p g), which adds exactly zero to the value.
+    let denom = q
+        .clone()
+        .binary(q.clone().rsub_scalar(1.0), BinOp::Mul)?
+        .clamp(1e-12, f64::MAX);
+    let g = q
+        .binary(t.detach(), BinOp::Sub)?
+        .binary(denom, BinOp::Div)?;
+    let pg = p.clone().binary(g, BinOp::Mul)?;
+    let zero = pg.clone().binary(pg.detach(), BinOp::Sub)?;
+    mean(value.binary(zero, BinOp::Add)?)
 }
 
-/// Binary cross-entropy on logits, computed stably:
-/// max(x, 0) - x t + log(1 + exp(-|x|)).
+/// Binary cross-entropy on logits, computed stably as
+/// -t log(sigmoid(x)) - (1 - t) log(sigmoid(-x)); its gradient is sigmoid(x) - t everywhere,
+/// x = 0 included (a max/abs formulation takes subgradients there and gets it wrong).
 pub fn bce_logits(x: &DynTensor, target: &Target) -> Result<DynTensor> {
     let t = target.tensor_like(x, "bce_logits")?;
-    let softplus = x
-        .clone()
-        .unary(Unary::Abs)
-        .unary(Unary::Neg)
-        .unary(Unary::Exp);
-    let softplus = crate::map_rank!(softplus, s => s.log1p());
-    let xt = x.clone().binary(t, BinOp::Mul)?;
-    mean(
-        x.clone()
-            .unary(Unary::Relu)
-            .binary(xt, BinOp::Sub)?
-            .binary(softplus, BinOp::Add)?,
-    )
+    let log_sigmoid =
+        |v: DynTensor| crate::map_rank!(v, s => burn::tensor::activation::log_sigmoid(s));
+    let pos = t.clone().binary(log_sigmoid(x.clone()), BinOp::Mul)?;
+    let neg = t
+        .rsub_scalar(1.0)
+        .binary(log_sigmoid(x.clone().unary(Unary::Neg)), BinOp::Mul)?;
+    mean(pos.binary(neg, BinOp::Add)?.unary(Unary::Neg))
 }
 
 pub fn mse(a: &DynTensor, target: &Target) -> Result<DynTensor> {
@@ -78,6 +89,7 @@ pub fn l1(a: &DynTensor, target: &Target) -> Result<DynTensor> {
 
 /// Class labels for cross-entropy: one class for the whole batch, or one per row.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // built once per loss call
 pub enum Labels {
     Class(i64),
     PerRow(DynTensor),

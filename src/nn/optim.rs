@@ -77,7 +77,7 @@ impl Algorithm {
                 momentum,
                 weight_decay,
             } => SgdConfig::new()
-                .with_momentum((momentum != 0.0).then(|| MomentumConfig {
+                .with_momentum((momentum != 0.0).then_some(MomentumConfig {
                     momentum,
                     dampening: 0.0,
                     nesterov: false,

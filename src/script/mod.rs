@@ -44,6 +44,7 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     });
     // Rhai reserves `eval`; scripts say `m.eval()` as in PyTorch, so the word is read as
     // `eval_mode` (which also keeps Rhai's own code-evaluating `eval` out of scripts).
+    #[allow(deprecated)] // volatile, not deprecated: rhai marks it so
     e.on_parse_token(|token, _, _| match &token {
         rhai::Token::Reserved(word) if word.as_str() == "eval" => {
             rhai::Token::Identifier(Box::new("eval_mode".into()))

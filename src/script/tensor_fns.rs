@@ -170,12 +170,18 @@ fn arithmetic(e: &mut Engine) {
     def(e, "-", "-Tensor -> Tensor\nNegation.", |a: T| {
         a.unary(Unary::Neg)
     });
-    def(e, "gt", "gt(x, v) -> Tensor\nA mask: 1.0 where x > v, else 0.0.", |a: T, v: Dynamic| {
-        call("gt", || Ok(a.greater_scalar(num(&v, "v")?)))
-    });
-    def(e, "lt", "lt(x, v) -> Tensor\nA mask: 1.0 where x < v, else 0.0.", |a: T, v: Dynamic| {
-        call("lt", || Ok(a.less_scalar(num(&v, "v")?)))
-    });
+    def(
+        e,
+        "gt",
+        "gt(x, v) -> Tensor\nA mask: 1.0 where x > v, else 0.0.",
+        |a: T, v: Dynamic| call("gt", || Ok(a.greater_scalar(num(&v, "v")?))),
+    );
+    def(
+        e,
+        "lt",
+        "lt(x, v) -> Tensor\nA mask: 1.0 where x < v, else 0.0.",
+        |a: T, v: Dynamic| call("lt", || Ok(a.less_scalar(num(&v, "v")?))),
+    );
     def(
         e,
         "matmul",
