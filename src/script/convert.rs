@@ -53,11 +53,20 @@ pub fn shape(arr: &Array, what: &str) -> Result<Vec<usize>> {
 
 /// An array of whole numbers (may be negative: dims, -1 in reshape).
 pub fn ints(arr: &Array, what: &str) -> Result<Vec<i64>> {
+    cast_all(arr, what, "whole numbers")
+}
+
+/// Every item of a script array as a `V`, or an error naming the first item that is not.
+pub fn cast_all<V: rhai::Variant + Clone>(
+    arr: &Array,
+    what: &str,
+    expected: &str,
+) -> Result<Vec<V>> {
     arr.iter()
         .map(|d| {
             d.clone()
-                .try_cast::<INT>()
-                .ok_or_else(|| err!("{what}: expected whole numbers, got {}", d.type_name()))
+                .try_cast::<V>()
+                .ok_or_else(|| err!("{what}: expected {expected}, got {}", d.type_name()))
         })
         .collect()
 }

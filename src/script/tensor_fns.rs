@@ -332,13 +332,7 @@ fn shapes(e: &mut Engine) {
 
 /// An array of tensors from a script array.
 pub fn tensors(list: &Array, what: &str) -> Result<Vec<T>> {
-    list.iter()
-        .map(|v| {
-            v.clone()
-                .try_cast::<T>()
-                .ok_or_else(|| err!("{what}: expected tensors, got {}", v.type_name()))
-        })
-        .collect()
+    super::convert::cast_all(list, what, "tensors")
 }
 
 macro_rules! reductions {
