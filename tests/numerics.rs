@@ -337,62 +337,55 @@ fn linear_matches_torch() {
     check.finish("linear");
 }
 
-#[test]
-fn conv2d_matches_torch() {
-    let cases = load("layers.json");
-    let mut check = Check::default();
-    for name in ["conv2d_s2_p1", "conv2d_dil2"] {
-        let c = case(&cases, name);
-        let mut layer = Layer::Conv2d(Conv2d {
-            weight: c.param("weight").param(),
-            bias: Some(c.param("bias").param()),
-            spec: spec(&c, true),
-        });
-        let grads = run_layer(&mut check, &c, &mut layer, TRAIN);
-        let Layer::Conv2d(l) = &layer else {
-            unreachable!()
-        };
-        check.tensor_close(
-            &format!("{name} grad weight"),
-            l.weight.val().grad(&grads),
-            &c.grad("weight"),
-        );
-        check.tensor_close(
-            &format!("{name} grad bias"),
-            l.bias.as_ref().unwrap().val().grad(&grads),
-            &c.grad("bias"),
-        );
-    }
-    check.finish("conv2d");
+/// Checks a convolution's weight and bias gradients against the fixture.
+fn check_conv_grads(
+    check: &mut Check,
+    name: &str,
+    weight: &Param<Tensor<4>>,
+    bias: &Option<Param<Tensor<1>>>,
+    grads: &Gradients,
+    c: &Case,
+) {
+    check.tensor_close(
+        &format!("{name} grad weight"),
+        weight.val().grad(grads),
+        &c.grad("weight"),
+    );
+    let gb = bias.as_ref().unwrap().val().grad(grads);
+    check.tensor_close(&format!("{name} grad bias"), gb, &c.grad("bias"));
 }
 
 #[test]
-fn conv_transpose2d_matches_torch() {
+fn convolutions_match_torch() {
     let cases = load("layers.json");
     let mut check = Check::default();
-    for name in ["convt2d_k4_s2_p1", "convt2d_k3_s2_op1"] {
+    for name in [
+        "conv2d_s2_p1",
+        "conv2d_dil2",
+        "convt2d_k4_s2_p1",
+        "convt2d_k3_s2_op1",
+    ] {
         let c = case(&cases, name);
-        let mut layer = Layer::ConvTranspose2d(ConvTranspose2d {
-            weight: c.param("weight").param(),
-            bias: Some(c.param("bias").param()),
-            spec: spec(&c, true),
-        });
-        let grads = run_layer(&mut check, &c, &mut layer, TRAIN);
-        let Layer::ConvTranspose2d(l) = &layer else {
-            unreachable!()
+        let (weight, bias, spec) = (
+            c.param("weight").param(),
+            Some(c.param("bias").param()),
+            spec(&c, true),
+        );
+        let mut layer = if name.starts_with("convt") {
+            Layer::ConvTranspose2d(ConvTranspose2d { weight, bias, spec })
+        } else {
+            Layer::Conv2d(Conv2d { weight, bias, spec })
         };
-        check.tensor_close(
-            &format!("{name} grad weight"),
-            l.weight.val().grad(&grads),
-            &c.grad("weight"),
-        );
-        check.tensor_close(
-            &format!("{name} grad bias"),
-            l.bias.as_ref().unwrap().val().grad(&grads),
-            &c.grad("bias"),
-        );
+        let grads = run_layer(&mut check, &c, &mut layer, TRAIN);
+        match &layer {
+            Layer::Conv2d(l) => check_conv_grads(&mut check, name, &l.weight, &l.bias, &grads, &c),
+            Layer::ConvTranspose2d(l) => {
+                check_conv_grads(&mut check, name, &l.weight, &l.bias, &grads, &c)
+            }
+            _ => unreachable!(),
+        }
     }
-    check.finish("conv_transpose2d");
+    check.finish("convolutions");
 }
 
 #[test]
