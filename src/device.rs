@@ -46,7 +46,9 @@ pub fn seed(seed: u64) {
 fn open(name: &str) -> Result<Device> {
     let device = match name {
         "cpu" | "flex" => Device::flex(),
+        // burn marks ndarray deprecated in favour of flex; it stays as a reference backend.
         #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
         "ndarray" => Device::ndarray(),
         #[cfg(feature = "vulkan")]
         "vulkan" => Device::vulkan(burn::tensor::DeviceKind::default()),
