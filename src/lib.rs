@@ -14,3 +14,4 @@ pub mod rng;
 pub mod run;
 pub mod script;
 pub mod tensor;
+pub mod viz;

@@ -38,8 +38,9 @@ enum Command {
     },
     /// Parse a script and report syntax errors with line:column; runs nothing.
     Check { script: PathBuf },
-    /// Time a DCGAN-32 training step written as a script against the same step in Rust.
+    /// Run benchmarks (all, or those named): timings and ratios in `bench NAME ...` lines.
     Bench {
+        names: Vec<String>,
         #[arg(long, default_value_t = 10)]
         steps: usize,
         #[arg(long, default_value_t = 2)]
@@ -68,7 +69,11 @@ fn main() {
             seed,
         }),
         Some(Command::Check { script }) => run::check(&script),
-        Some(Command::Bench { steps, warmup }) => match bench::bench(steps, warmup) {
+        Some(Command::Bench {
+            names,
+            steps,
+            warmup,
+        }) => match bench::run(&names, &bench::Settings { steps, warmup }) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("error: {e}");

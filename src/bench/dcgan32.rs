@@ -1,6 +1,7 @@
-//! `ganbook bench`: times a DCGAN-32 training step written as a script against the same
-//! step written in Rust, alternating the two so that machine noise hits both alike.
+//! Bench `dcgan32`: a DCGAN-32 training step written as a script against the same step
+//! written in Rust, alternating the two so that machine noise hits both alike.
 
+use super::{Settings, report};
 use crate::error::Result;
 use crate::nn::conv::{Conv2d, ConvSpec, ConvTranspose2d};
 use crate::nn::init::Scheme;
@@ -15,7 +16,7 @@ use burn::tensor::Distribution;
 use rhai::{Dynamic, Scope};
 use std::time::Instant;
 
-const SCRIPT: &str = include_str!("../benches/dcgan32.rhai");
+const SCRIPT: &str = include_str!("../../benches/dcgan32.rhai");
 const BATCH: usize = 64;
 
 fn spec(kernel: usize, stride: usize, padding: usize) -> ConvSpec {
@@ -115,19 +116,10 @@ impl RustStep {
     }
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// Runs `warmup` untimed and `steps` timed rounds of each variant; prints one line per
 /// variant and the script/Rust ratio of medians.
-pub fn bench(steps: usize, warmup: usize) -> Result<()> {
+pub fn run(settings: &Settings) -> Result<()> {
+    let (steps, warmup) = (settings.steps, settings.warmup);
     rng::seed(0);
     let (engine, _ctx) = run::bare_engine();
     let (setup_src, step_src) = SCRIPT
@@ -164,20 +156,8 @@ pub fn bench(steps: usize, warmup: usize) -> Result<()> {
             t_script.push(s);
         }
     }
-    let line = |name: &str, v: &mut Vec<f64>| {
-        let (min, max) = (
-            v.iter().cloned().fold(f64::MAX, f64::min),
-            v.iter().cloned().fold(0.0, f64::max),
-        );
-        let med = median(v);
-        println!(
-            "bench {name} median_ms={med:.1} min_ms={min:.1} max_ms={max:.1} steps={}",
-            v.len()
-        );
-        med
-    };
-    let r = line("dcgan32_step_rust", &mut t_rust);
-    let s = line("dcgan32_step_script", &mut t_script);
+    let r = report("dcgan32_step_rust", &mut t_rust);
+    let s = report("dcgan32_step_script", &mut t_script);
     println!("bench dcgan32_step script/rust ratio={:.3}", s / r);
     Ok(())
 }

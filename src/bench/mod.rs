@@ -1,0 +1,69 @@
+//! `ganbook bench [NAME...]`: benchmarks, each printing lines of the form
+//! `bench NAME median_ms=... min_ms=... max_ms=... steps=...` and, where two variants run in
+//! the same process, their ratio. Timings are wall-clock on a shared machine: compare ratios
+//! measured in one run, not absolute figures across runs.
+
+pub mod dcgan32;
+
+use crate::bail;
+use crate::error::Result;
+
+/// What every benchmark takes from the command line.
+pub struct Settings {
+    /// Timed repetitions.
+    pub steps: usize,
+    /// Untimed repetitions first.
+    pub warmup: usize,
+}
+
+type BenchFn = fn(&Settings) -> Result<()>;
+
+/// Every benchmark, by name, with what it measures.
+pub const BENCHES: &[(&str, &str, BenchFn)] = &[(
+    "dcgan32",
+    "DCGAN 32x32 batch 64 training step: script vs the same step in Rust",
+    dcgan32::run,
+)];
+
+/// Runs the named benchmarks (all when `names` is empty).
+pub fn run(names: &[String], settings: &Settings) -> Result<()> {
+    for name in names {
+        if !BENCHES.iter().any(|(n, _, _)| n == name) {
+            let known: Vec<_> = BENCHES
+                .iter()
+                .map(|(n, d, _)| format!("{n} ({d})"))
+                .collect();
+            bail!(
+                "unknown benchmark '{name}'; there are: {}",
+                known.join(", ")
+            );
+        }
+    }
+    for (name, _, f) in BENCHES {
+        if names.is_empty() || names.iter().any(|n| n == name) {
+            f(settings)?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints one `bench` line for the timings `v` (milliseconds) and returns their median.
+pub fn report(name: &str, v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n == 0 {
+        println!("bench {name} steps=0");
+        return f64::NAN;
+    }
+    let med = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    println!(
+        "bench {name} median_ms={med:.1} min_ms={:.1} max_ms={:.1} steps={n}",
+        v[0],
+        v[n - 1]
+    );
+    med
+}

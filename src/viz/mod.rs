@@ -1,0 +1,3 @@
+//! Pictures of tensors: sample grids (more to come: plots, GIFs).
+
+pub mod grid;
