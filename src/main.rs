@@ -45,6 +45,9 @@ enum Command {
         steps: usize,
         #[arg(long, default_value_t = 2)]
         warmup: usize,
+        /// Python with torch installed: time the same steps in PyTorch, alternating.
+        #[arg(long, value_name = "PYTHON")]
+        torch: Option<String>,
     },
     /// The interactive prompt (also what `ganbook` alone starts).
     Repl,
@@ -73,7 +76,15 @@ fn main() {
             names,
             steps,
             warmup,
-        }) => match bench::run(&names, &bench::Settings { steps, warmup }) {
+            torch,
+        }) => match bench::run(
+            &names,
+            &bench::Settings {
+                steps,
+                warmup,
+                torch,
+            },
+        ) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -1,6 +1,7 @@
 //! Bench `dcgan32`: a DCGAN-32 training step written as a script against the same step
 //! written in Rust, alternating the two so that machine noise hits both alike.
 
+use super::script_step::ScriptStep;
 use super::{Settings, report};
 use crate::error::Result;
 use crate::nn::conv::{Conv2d, ConvSpec, ConvTranspose2d};
@@ -10,10 +11,9 @@ use crate::nn::norm::BatchNorm;
 use crate::nn::optim::{Algorithm, Optimizer};
 use crate::nn::stateless::{Op, Stateless};
 use crate::nn::{Layer, Mode, Sequential};
+use crate::rng;
 use crate::tensor::{BinOp, DynTensor, Unary};
-use crate::{err, rng, run};
 use burn::tensor::Distribution;
-use rhai::{Dynamic, Scope};
 use std::time::Instant;
 
 const SCRIPT: &str = include_str!("../../benches/dcgan32.rhai");
@@ -121,35 +121,15 @@ impl RustStep {
 pub fn run(settings: &Settings) -> Result<()> {
     let (steps, warmup) = (settings.steps, settings.warmup);
     rng::seed(0);
-    let (engine, _ctx) = run::bare_engine();
-    let (setup_src, step_src) = SCRIPT
-        .split_once("\n// %% step\n")
-        .ok_or_else(|| err!("benches/dcgan32.rhai lacks its '// %% step' marker"))?;
-    let setup = engine
-        .compile(setup_src)
-        .map_err(|e| err!("bench script: {e}"))?;
-    let step = engine
-        .compile(step_src)
-        .map_err(|e| err!("bench script: {e}"))?;
-    let mut scope = Scope::new();
-    engine
-        .run_ast_with_scope(&mut scope, &setup)
-        .map_err(|e| err!("bench script: {e}"))?;
+    let mut script = ScriptStep::new("dcgan32", SCRIPT)?;
     let mut rust = RustStep::new()?;
-
-    let script_step = |scope: &mut Scope| -> Result<f64> {
-        let v: Dynamic = engine
-            .eval_ast_with_scope(scope, &step)
-            .map_err(|e| err!("bench script: {e}"))?;
-        Ok(v.as_float().unwrap_or(f64::NAN))
-    };
     let (mut t_rust, mut t_script) = (Vec::new(), Vec::new());
     for i in 0..warmup + steps {
         let t = Instant::now();
         rust.step()?;
         let r = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
-        script_step(&mut scope)?;
+        script.step()?;
         let s = t.elapsed().as_secs_f64() * 1e3;
         if i >= warmup {
             t_rust.push(r);

@@ -4,6 +4,8 @@
 //! measured in one run, not absolute figures across runs.
 
 pub mod dcgan32;
+pub mod script_step;
+pub mod steps;
 
 use crate::bail;
 use crate::error::Result;
@@ -14,16 +16,25 @@ pub struct Settings {
     pub steps: usize,
     /// Untimed repetitions first.
     pub warmup: usize,
+    /// A Python with torch, to time the same work in PyTorch alongside (`--torch PYTHON`).
+    pub torch: Option<String>,
 }
 
 type BenchFn = fn(&Settings) -> Result<()>;
 
 /// Every benchmark, by name, with what it measures.
-pub const BENCHES: &[(&str, &str, BenchFn)] = &[(
-    "dcgan32",
-    "DCGAN 32x32 batch 64 training step: script vs the same step in Rust",
-    dcgan32::run,
-)];
+pub const BENCHES: &[(&str, &str, BenchFn)] = &[
+    (
+        "dcgan32",
+        "DCGAN 32x32 batch 64 training step: script vs the same step in Rust",
+        dcgan32::run,
+    ),
+    (
+        "steps",
+        "GAN training steps (DCGAN 32 and 64, seed 002's 128x128, 2-D MLP) with peak memory; vs PyTorch with --torch",
+        steps::run,
+    ),
+];
 
 /// Runs the named benchmarks (all when `names` is empty).
 pub fn run(names: &[String], settings: &Settings) -> Result<()> {

@@ -11,6 +11,7 @@ pub mod norm;
 pub mod optim;
 pub mod sequential;
 pub mod stateless;
+pub mod subpixel;
 pub mod summary;
 
 pub use layer::Layer;

@@ -1,0 +1,148 @@
+"""PyTorch side of `ganbook bench steps --torch PYTHON`: the same GAN training steps as
+src/bench/steps.rs, timed one at a time on request so that ganbook can alternate the two.
+
+Protocol (stdin/stdout, one line each): ganbook writes a network name; this script runs one
+training step of it (building it on first use) and answers `ms=<step time> peak_mb=<peak RSS
+since the last reset>`. Run it alone to print medians: `python benches/torch_steps.py`.
+"""
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def dcgan32():
+    g = nn.Sequential(
+        nn.Unflatten(1, (100, 1, 1)),
+        nn.ConvTranspose2d(100, 256, 4, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
+        nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(3, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+        nn.Conv2d(256, 1, 4, 1, 0, bias=False), nn.Flatten())
+    return g, d, 64, (3, 32, 32), 100, "logits"
+
+
+def dcgan64():
+    # The PyTorch DCGAN tutorial's networks, ngf = ndf = 64.
+    g = nn.Sequential(
+        nn.Unflatten(1, (100, 1, 1)),
+        nn.ConvTranspose2d(100, 512, 4, 1, 0, bias=False), nn.BatchNorm2d(512), nn.ReLU(),
+        nn.ConvTranspose2d(512, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
+        nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(3, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+        nn.Conv2d(256, 512, 4, 2, 1, bias=False), nn.BatchNorm2d(512), nn.LeakyReLU(0.2),
+        nn.Conv2d(512, 1, 4, 1, 0, bias=False), nn.Flatten())
+    return g, d, 64, (3, 64, 64), 100, "logits"
+
+
+def cnn128():
+    # Seed 002's network: k8 s2 convolutions from a 3x11x11 seed, sigmoid outputs, BCE.
+    g = nn.Sequential(
+        nn.Linear(100, 3 * 11 * 11), nn.LeakyReLU(0.2), nn.Unflatten(1, (3, 11, 11)),
+        nn.ConvTranspose2d(3, 256, 8, 2), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(256, 256, 8, 2), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(256, 3, 8, 2, padding=1), nn.BatchNorm2d(3), nn.Sigmoid())
+    d = nn.Sequential(
+        nn.Conv2d(3, 256, 8, 2), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+        nn.Conv2d(256, 256, 8, 2), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+        nn.Conv2d(256, 3, 8, 2), nn.LeakyReLU(0.2), nn.Flatten(),
+        nn.Linear(300, 1), nn.Sigmoid())
+    return g, d, 16, (3, 128, 128), 100, "probs"
+
+
+def mlp2d():
+    g = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                      nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 2))
+    d = nn.Sequential(nn.Linear(2, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128), nn.LeakyReLU(0.2),
+                      nn.Linear(128, 128), nn.LeakyReLU(0.2), nn.Linear(128, 1))
+    return g, d, 256, (2,), 2, "logits"
+
+
+NETWORKS = {"dcgan32": dcgan32, "dcgan64": dcgan64, "cnn128": cnn128, "mlp2d": mlp2d}
+
+
+class Step:
+    def __init__(self, name):
+        self.g, self.d, self.batch, self.shape, self.nz, kind = NETWORKS[name]()
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.loss = F.binary_cross_entropy_with_logits if kind == "logits" else F.binary_cross_entropy
+        self.real = torch.randn(self.batch, *self.shape).tanh()
+        if kind == "probs":
+            self.real = (self.real + 1) / 2
+
+    def __call__(self):
+        ones = torch.ones(self.batch, 1)
+        zeros = torch.zeros(self.batch, 1)
+        fake = self.g(torch.randn(self.batch, self.nz))
+        self.opt_d.zero_grad()
+        d_loss = self.loss(self.d(self.real), ones) + self.loss(self.d(fake.detach()), zeros)
+        d_loss.backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad()
+        g_loss = self.loss(self.d(fake), ones)
+        g_loss.backward()
+        self.opt_g.step()
+        return g_loss.item()
+
+
+def peak_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def main():
+    torch.set_num_threads(int(os.environ.get("GANBOOK_THREADS", os.cpu_count() or 1)))
+    torch.manual_seed(0)
+    steps = {}
+    if "--serve" in sys.argv:
+        print(f"ready torch={torch.__version__} threads={torch.get_num_threads()}", flush=True)
+        for line in sys.stdin:
+            name = line.strip()
+            if name not in steps:
+                reset_peak()
+                steps[name] = Step(name)
+            t = time.perf_counter()
+            steps[name]()
+            ms = (time.perf_counter() - t) * 1e3
+            print(f"ms={ms:.3f} peak_mb={peak_mb():.1f}", flush=True)
+        return
+    for name in NETWORKS:
+        reset_peak()
+        step = Step(name)
+        times = []
+        for i in range(12):
+            t = time.perf_counter()
+            step()
+            if i >= 2:
+                times.append((time.perf_counter() - t) * 1e3)
+        times.sort()
+        print(f"torch {name} median_ms={times[len(times) // 2]:.1f} min_ms={times[0]:.1f} "
+              f"max_ms={times[-1]:.1f} peak_mb={peak_mb():.1f}")
+
+
+if __name__ == "__main__":
+    main()

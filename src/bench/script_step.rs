@@ -1,0 +1,43 @@
+//! A training step written as a bench script (benches/*.rhai): the part before the line
+//! `// %% step` builds models and optimizers once; the part after it is one step.
+
+use crate::error::Result;
+use crate::{err, run};
+use rhai::{AST, Dynamic, Engine, Scope};
+
+pub struct ScriptStep {
+    engine: Engine,
+    scope: Scope<'static>,
+    step: AST,
+}
+
+impl ScriptStep {
+    /// Compiles the script and runs its setup part.
+    pub fn new(name: &str, source: &str) -> Result<ScriptStep> {
+        let (engine, _ctx) = run::bare_engine();
+        let (setup_src, step_src) = source
+            .split_once("\n// %% step\n")
+            .ok_or_else(|| err!("bench script {name} lacks its '// %% step' line"))?;
+        let fail = |e: &dyn std::fmt::Display| err!("bench script {name}: {e}");
+        let setup = engine.compile(setup_src).map_err(|e| fail(&e))?;
+        let step = engine.compile(step_src).map_err(|e| fail(&e))?;
+        let mut scope = Scope::new();
+        engine
+            .run_ast_with_scope(&mut scope, &setup)
+            .map_err(|e| fail(&e))?;
+        Ok(ScriptStep {
+            engine,
+            scope,
+            step,
+        })
+    }
+
+    /// Runs one step; returns the step script's last value (the generator loss).
+    pub fn step(&mut self) -> Result<f64> {
+        let v: Dynamic = self
+            .engine
+            .eval_ast_with_scope(&mut self.scope, &self.step)
+            .map_err(|e| err!("bench step: {e}"))?;
+        Ok(v.as_float().unwrap_or(f64::NAN))
+    }
+}

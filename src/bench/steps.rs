@@ -1,0 +1,133 @@
+//! Bench `steps`: full GAN training steps (D on real and detached fake, then G; Adam) for
+//! the networks of benches/{dcgan32,dcgan64,cnn128,mlp2d}.rhai, with peak memory. Given
+//! `--torch PYTHON`, the same steps run in PyTorch (benches/torch_steps.py) in a child
+//! process, alternating step by step with ganbook's, and each line gets the time ratio.
+
+use super::script_step::ScriptStep;
+use super::{Settings, report};
+use crate::error::Result;
+use crate::{err, rng};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
+
+const NETWORKS: &[(&str, &str)] = &[
+    ("dcgan32", include_str!("../../benches/dcgan32.rhai")),
+    ("dcgan64", include_str!("../../benches/dcgan64.rhai")),
+    ("cnn128", include_str!("../../benches/cnn128.rhai")),
+    ("mlp2d", include_str!("../../benches/mlp2d.rhai")),
+];
+
+const TORCH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/torch_steps.py");
+
+/// This process's peak resident memory in MiB since the last [`reset_peak`].
+pub fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets the peak-memory mark (Linux: writing 5 to /proc/self/clear_refs).
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The PyTorch child: one step per request.
+struct Torch {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Torch {
+    fn start(python: &str) -> Result<Torch> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut child = Command::new(python)
+            .arg(TORCH_SCRIPT)
+            .arg("--serve")
+            .env("GANBOOK_THREADS", threads.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| err!("cannot start {python} {TORCH_SCRIPT}: {e}"))?;
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut ready = String::new();
+        stdout.read_line(&mut ready)?;
+        if !ready.starts_with("ready") {
+            return Err(err!(
+                "{python} {TORCH_SCRIPT} did not start (is torch installed?)"
+            ));
+        }
+        println!("# {} (ganbook uses {threads} threads)", ready.trim());
+        Ok(Torch {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// One step of `name`: (milliseconds, peak MiB).
+    fn step(&mut self, name: &str) -> Result<(f64, f64)> {
+        writeln!(self.stdin, "{name}")?;
+        self.stdin.flush()?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line)?;
+        let field = |k: &str| {
+            line.split_whitespace()
+                .find_map(|f| f.strip_prefix(k))
+                .and_then(|v| v.parse::<f64>().ok())
+                .ok_or_else(|| err!("unexpected answer from the torch bench: {line:?}"))
+        };
+        Ok((field("ms=")?, field("peak_mb=")?))
+    }
+}
+
+impl Drop for Torch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn run(settings: &Settings) -> Result<()> {
+    let mut torch = settings.torch.as_deref().map(Torch::start).transpose()?;
+    for (name, source) in NETWORKS {
+        rng::seed(0);
+        reset_peak();
+        let mut step = ScriptStep::new(name, source)?;
+        let (mut ours, mut theirs, mut torch_peak) = (Vec::new(), Vec::new(), f64::NAN);
+        for i in 0..settings.warmup + settings.steps {
+            let t = Instant::now();
+            step.step()?;
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if let Some(torch) = torch.as_mut() {
+                let (tms, tpeak) = torch.step(name)?;
+                torch_peak = tpeak;
+                if i >= settings.warmup {
+                    theirs.push(tms);
+                }
+            }
+            if i >= settings.warmup {
+                ours.push(ms);
+            }
+        }
+        let peak = peak_mb();
+        let ganbook = report(&format!("{name} peak_mb={peak:.0}"), &mut ours);
+        if torch.is_some() {
+            let reference = report(
+                &format!("{name}_torch peak_mb={torch_peak:.0}"),
+                &mut theirs,
+            );
+            println!(
+                "bench {name} ratio_time_vs_torch={:.2} ratio_peak_vs_torch={:.2}",
+                ganbook / reference,
+                peak / torch_peak
+            );
+        }
+    }
+    Ok(())
+}
