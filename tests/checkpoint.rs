@@ -56,11 +56,16 @@ fn floats(a: &Array) -> Vec<f64> {
 #[test]
 fn a_resumed_run_continues_with_the_same_losses() {
     let _turn = RNG_TURN.lock().unwrap();
-    let straight = run(&tmp("straight"), &format!("{SETUP} let start = 0; let end = 10; {STEPS}"));
+    let straight = run(
+        &tmp("straight"),
+        &format!("{SETUP} let start = 0; let end = 10; {STEPS}"),
+    );
     let out = tmp("resume");
     let first = run(
         &out,
-        &format!("{SETUP} let start = 0; let end = 5; {STEPS} save(#{{G: G, D: D, opt_g: opt_g, opt_d: opt_d, step: 4}}, \"last\");"),
+        &format!(
+            "{SETUP} let start = 0; let end = 5; {STEPS} save(#{{G: G, D: D, opt_g: opt_g, opt_d: opt_d, step: 4}}, \"last\");"
+        ),
     );
     // A fresh engine, a different seed: everything must come from the checkpoint.
     let resumed = run(
@@ -73,7 +78,11 @@ fn a_resumed_run_continues_with_the_same_losses() {
     let mut joined = floats(&first);
     joined.extend(floats(&resumed));
     assert_eq!(joined.len(), 10);
-    assert_eq!(joined, floats(&straight), "resumed losses differ from the uninterrupted run");
+    assert_eq!(
+        joined,
+        floats(&straight),
+        "resumed losses differ from the uninterrupted run"
+    );
 }
 
 #[test]

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 const MODEL: &str = "sequential([conv2d(1, 4, 3, #{stride: 2, padding: 1}), batch_norm(4), leaky_relu(0.2), conv_transpose2d(4, 2, 4, #{stride: 2, padding: 1}), batch_norm(2), relu(), flatten(), linear(128, 3)])";
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/torch")
+        .join(name)
 }
 
 fn tmp(tag: &str) -> PathBuf {
@@ -29,10 +31,22 @@ fn expected() -> Expected {
     let text = std::fs::read_to_string(fixture("sequential.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let nums = |k: &str| -> Vec<f32> {
-        v[k].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
     };
-    let shape: Vec<usize> = v["input_shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-    Expected { x: DynTensor::from_vec(nums("input"), &shape).unwrap(), y: nums("output") }
+    let shape: Vec<usize> = v["input_shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    Expected {
+        x: DynTensor::from_vec(nums("input"), &shape).unwrap(),
+        y: nums("output"),
+    }
 }
 
 fn run(out: &PathBuf, src: &str, x: &DynTensor) -> Result<DynTensor, String> {
@@ -48,7 +62,10 @@ fn run(out: &PathBuf, src: &str, x: &DynTensor) -> Result<DynTensor, String> {
 fn assert_close(got: &[f32], want: &[f32]) {
     assert_eq!(got.len(), want.len());
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!((a - b).abs() <= 1e-5, "output {i}: ganbook {a}, PyTorch {b}");
+        assert!(
+            (a - b).abs() <= 1e-5,
+            "output {i}: ganbook {a}, PyTorch {b}"
+        );
     }
 }
 
@@ -57,7 +74,10 @@ fn pytorch_state_dicts_give_pytorchs_outputs() {
     let e = expected();
     for file in ["sequential.pt", "sequential.safetensors"] {
         let path = fixture(file);
-        let src = format!("let m = {MODEL}; load_torch(m, \"{}\"); m.eval(); m.forward(x)", path.display());
+        let src = format!(
+            "let m = {MODEL}; load_torch(m, \"{}\"); m.eval(); m.forward(x)",
+            path.display()
+        );
         let y = run(&tmp("load"), &src, &e.x).unwrap();
         assert_eq!(y.shape(), vec![2, 3]);
         assert_close(&y.to_vec(), &e.y);

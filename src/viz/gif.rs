@@ -14,8 +14,12 @@ pub fn frames(out_dir: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    let entries = std::fs::read_dir(&dir)
-        .map_err(|e| err!("gif: cannot read the frames folder {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        err!(
+            "gif: no frames in {} ({e}): save some with grid(t, \"{prefix}\") first",
+            dir.display()
+        )
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|f| {
