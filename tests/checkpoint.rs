@@ -37,8 +37,8 @@ fn tmp(tag: &str) -> PathBuf {
     d
 }
 
-fn run(out: &PathBuf, src: &str) -> Array {
-    let ctx = Context::new(BTreeMap::new(), out.clone());
+fn run(out: &std::path::Path, src: &str) -> Array {
+    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
     ctx.log.lock().unwrap().quiet = true;
     let engine = script::engine(&ctx);
     let mut scope = Scope::new();
@@ -98,7 +98,7 @@ fn checkpoint_round_trip_is_exact_and_errors_name_what_is_missing() {
     let flags: Vec<bool> = got.iter().map(|v| v.as_bool().unwrap()).collect();
     assert_eq!(flags, vec![true, true, true, false]);
     assert!(out.join("checkpoints/a/checkpoint.json").exists());
-    let ctx = Context::new(BTreeMap::new(), out.clone());
+    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
     let engine = script::engine(&ctx);
     let e = engine
         .run(&format!("{SETUP} load(\"a\", #{{D: D}});"))

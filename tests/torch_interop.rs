@@ -49,8 +49,8 @@ fn expected() -> Expected {
     }
 }
 
-fn run(out: &PathBuf, src: &str, x: &DynTensor) -> Result<DynTensor, String> {
-    let ctx = Context::new(BTreeMap::new(), out.clone());
+fn run(out: &std::path::Path, src: &str, x: &DynTensor) -> Result<DynTensor, String> {
+    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
     let engine = script::engine(&ctx);
     let mut scope = Scope::new();
     scope.push("x", x.clone());

@@ -146,12 +146,12 @@ fn json_to_dynamic(v: &serde_json::Value) -> Dynamic {
     }
 }
 
-/// A path for weights: relative to the run folder unless absolute or starting with `./`.
+/// A weights file: as given when absolute, starting with `./` or `../`, or found from the
+/// working folder; otherwise inside the run folder.
 fn weights_path(ctx: &Context, path: &str) -> PathBuf {
     let p = std::path::Path::new(path);
-    if p.is_absolute() || path.starts_with("./") || path.starts_with("../") {
-        p.to_path_buf()
-    } else if p.exists() {
+    let explicit = p.is_absolute() || path.starts_with("./") || path.starts_with("../");
+    if explicit || p.exists() {
         p.to_path_buf()
     } else {
         ctx.out_dir.join(p)
