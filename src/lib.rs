@@ -4,9 +4,12 @@
 //! the scripting language, and `run` / `repl` / `bench` are the command-line front ends.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod interop;
+pub mod logbook;
 pub mod metrics;
 pub mod nn;
 pub mod repl;

@@ -71,6 +71,9 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         eprintln!("{msg}");
     }
     warn_unused_sets(&ctx);
+    if let Err(e) = ctx.log.lock().unwrap().finish() {
+        eprintln!("error: {e}");
+    }
 
     let record = serde_json::json!({
         "script": name,
@@ -85,6 +88,9 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         "error": error,
         "results": ctx.results.lock().unwrap().iter().cloned().collect::<serde_json::Map<_, _>>(),
         "ganbook_version": env!("CARGO_PKG_VERSION"),
+        "versions": { "ganbook": env!("CARGO_PKG_VERSION"), "burn": "0.22.1", "rhai": "1.27", "rustc_min": env!("CARGO_PKG_RUST_VERSION") },
+        "peak_memory_bytes": crate::logbook::peak_memory_bytes(),
+        "last_step": *ctx.step.lock().unwrap(),
     });
     write_atomic(
         &out_dir.join("run.json"),

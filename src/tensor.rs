@@ -218,12 +218,12 @@ impl DynTensor {
         build_rank!(shape.len(), D => Tensor::<D>::full(s, value, &dev))
     }
 
-    /// Samples from a distribution: standard normal, uniform [0, 1), etc.
+    /// Samples from a distribution: standard normal, uniform [0, 1), etc. The values come
+    /// from the session RNG ([`crate::rng`]), whose state a checkpoint saves.
     pub fn random(shape: &[usize], dist: Distribution) -> Result<DynTensor> {
         check_shape(shape)?;
-        let dev = device::current();
-        let s = Shape::from(shape.to_vec());
-        build_rank!(shape.len(), D => Tensor::<D>::random(s, dist, &dev))
+        let n = shape.iter().product();
+        DynTensor::from_vec(crate::rng::sample(dist, n), shape)
     }
 
     /// A scalar as a one-element tensor of shape [1].

@@ -137,4 +137,21 @@ impl Optimizer {
             Ok(())
         })
     }
+
+    /// Writes the optimizer's state (moments, step counts; keyed by parameter id) as burnpack.
+    pub fn save_state(&self, path: &std::path::Path) -> Result<()> {
+        self.inner
+            .save(path)
+            .map_err(|e| crate::err!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Reads state written by [`Optimizer::save_state`]; the models' parameter ids must be
+    /// those saved with it (a checkpoint restores both).
+    pub fn load_state(&mut self, path: &std::path::Path) -> Result<()> {
+        let fresh = self.algorithm.build();
+        self.inner = fresh
+            .load(path)
+            .map_err(|e| crate::err!("cannot load {}: {e}", path.display()))?;
+        Ok(())
+    }
 }

@@ -1,13 +1,12 @@
 //! Layers without parameters: activations, reshapes, upsampling, dropout.
 
 use super::Mode;
+use crate::bail;
 use crate::error::Result;
-use crate::map_rank;
 use crate::tensor::{DynTensor, Unary, resolve_reshape};
-use crate::{bail, device};
 use burn::module::Module;
+use burn::tensor::Distribution;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
-use burn::tensor::{Distribution, Tensor};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
@@ -102,12 +101,11 @@ impl Stateless {
                 DynTensor::new(burn::tensor::module::interpolate(t, opts))
             }
             Op::Dropout(p) if mode.training && *p > 0.0 => {
+                // The mask comes from the session RNG, so a resumed run drops the same units.
                 let keep = 1.0 - p;
-                let dev = device::current();
-                map_rank!(x, t => {
-                    let mask = Tensor::random(t.shape(), Distribution::Bernoulli(keep), &dev);
-                    t.mul(mask).div_scalar(keep)
-                })
+                let mask = DynTensor::random(&x.shape(), Distribution::Bernoulli(keep))?;
+                x.binary(mask, crate::tensor::BinOp::Mul)?
+                    .mul_scalar(1.0 / keep)
             }
             Op::Dropout(_) => x,
         })

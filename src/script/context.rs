@@ -21,15 +21,39 @@ pub struct Context {
     pub seed: Mutex<Option<u64>>,
     /// Set by Ctrl-C; the engine stops at its next step.
     pub interrupt: Arc<AtomicBool>,
+    /// The step of the last `log(step, ...)` (or of a loaded checkpoint): names like
+    /// `"samples/step"` get it appended.
+    pub step: Mutex<Option<i64>>,
+    /// metrics.jsonl / metrics.csv and the terminal status line.
+    pub log: Mutex<crate::logbook::Logbook>,
 }
 
 impl Context {
     pub fn new(params: BTreeMap<String, String>, out_dir: PathBuf) -> Arc<Context> {
         Arc::new(Context {
             params,
+            log: Mutex::new(crate::logbook::Logbook::new(&out_dir)),
             out_dir,
             ..Default::default()
         })
+    }
+
+    /// The run folder's path for `name` (relative to it), with `ext` added and the current
+    /// step appended when the name's last part is `step` (`samples/step` ->
+    /// `samples/step_000300.png`); a name without a folder goes into `default_dir`.
+    pub fn output_path(
+        &self,
+        name: &str,
+        default_dir: &str,
+        ext: &str,
+    ) -> crate::error::Result<PathBuf> {
+        crate::logbook::output_path(
+            &self.out_dir,
+            name,
+            default_dir,
+            ext,
+            *self.step.lock().unwrap(),
+        )
     }
 
     pub fn interrupted(&self) -> bool {

@@ -1,11 +1,13 @@
 //! The Rhai bindings: one file per concept, each a thin layer over the core.
 
+pub mod checkpoint_fns;
 pub mod context;
 pub mod convert;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod model_fns;
 pub mod optim_fns;
+pub mod output_fns;
 pub mod run_fns;
 pub mod show;
 pub mod tensor_fns;
@@ -58,5 +60,7 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     loss_fns::register(&mut e);
     toy_fns::register(&mut e);
     run_fns::register(&mut e, ctx);
+    output_fns::register(&mut e, ctx);
+    checkpoint_fns::register(&mut e, ctx);
     e
 }

@@ -1,9 +1,9 @@
 //! A batch of images [N, C, H, W] (C = 1 or 3) as one PNG grid, scaled up with nearest
 //! neighbour when the images are small so that a 32x32 grid is viewable.
 
+use crate::bail;
 use crate::error::Result;
 use crate::tensor::DynTensor;
-use crate::{bail, err};
 use image::{Rgb, RgbImage};
 use std::path::Path;
 
@@ -77,15 +77,5 @@ pub fn render(t: &DynTensor, opts: &GridOptions) -> Result<RgbImage> {
 
 /// Writes the grid to `path` as PNG (atomically: a reader never sees half a file).
 pub fn save(t: &DynTensor, path: &Path, opts: &GridOptions) -> Result<()> {
-    let img = render(t, opts)?;
-    let mut bytes = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )
-    .map_err(|e| err!("cannot encode {}: {e}", path.display()))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| err!("cannot create {}: {e}", dir.display()))?;
-    }
-    crate::run::write_atomic(path, &bytes)
+    super::save_png(&render(t, opts)?, path)
 }

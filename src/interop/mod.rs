@@ -1,0 +1,3 @@
+//! Moving weights to and from other frameworks.
+
+pub mod torch;

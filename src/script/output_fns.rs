@@ -1,0 +1,301 @@
+//! What a run leaves to look at: `log`, `grid`, `plot_log`, `plot`, `hist`, `gif`,
+//! `interpolate`. Names are relative to the run folder; `samples/step` gets the step appended.
+
+use super::context::Context;
+use super::convert::{Options, call, num};
+use super::def;
+use super::model_fns::Model;
+use crate::error::Result;
+use crate::logbook::Row;
+use crate::tensor::DynTensor;
+use crate::viz::{self, grid::GridOptions, plot::PlotOptions};
+use crate::{bail, err};
+use rhai::{Array, Dynamic, Engine, INT, Map};
+use std::sync::Arc;
+
+fn log(ctx: &Context, step: INT, values: &Map) -> Result<()> {
+    let mut row = Row {
+        step,
+        values: Vec::new(),
+    };
+    for (k, v) in values {
+        let x = if let Some(t) = v.clone().try_cast::<DynTensor>() {
+            t.item().map_err(|_| {
+                err!(
+                    "log: '{k}' must be one number, got a tensor of shape {:?}",
+                    t.shape()
+                )
+            })?
+        } else {
+            num(v, k)?
+        };
+        row.values.push((k.to_string(), x));
+    }
+    *ctx.step.lock().unwrap() = Some(step);
+    let mut book = ctx.log.lock().unwrap();
+    if book.total.is_none() {
+        book.total = ctx
+            .used_params
+            .lock()
+            .unwrap()
+            .get("steps")
+            .and_then(|v| v.as_i64());
+    }
+    book.record(row)
+}
+
+fn grid(ctx: &Context, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
+    let o = Options::new(m, "grid", &["nrow", "padding", "range", "step"])?;
+    let mut opts = GridOptions::default();
+    if m.contains_key("nrow") {
+        opts.nrow = Some(o.usize("nrow", 8)?);
+    }
+    opts.padding = o.usize("padding", opts.padding)?;
+    opts.range = o.pair("range", opts.range)?;
+    let path = match m.get("step") {
+        Some(s) => crate::logbook::output_path(
+            &ctx.out_dir,
+            name,
+            "samples",
+            "png",
+            Some(num(s, "step")? as i64),
+        )?,
+        None => ctx.output_path(name, "samples", "png")?,
+    };
+    viz::grid::save(t, &path, &opts)?;
+    Ok(path.display().to_string())
+}
+
+fn plot_log(ctx: &Context, keys: &Array, name: &str, m: &Map) -> Result<String> {
+    let o = Options::new(m, "plot_log", &["smooth", "logy", "title"])?;
+    let smooth = o.f64("smooth", 0.9)?;
+    if !(0.0..1.0).contains(&smooth) {
+        bail!("smooth must be in [0, 1), got {smooth}");
+    }
+    let mut book = ctx.log.lock().unwrap();
+    book.flush()?;
+    let mut series = Vec::new();
+    for k in keys {
+        let key = k
+            .clone()
+            .into_string()
+            .map_err(|_| err!("keys must be strings, got {}", k.type_name()))?;
+        series.push((key.clone(), book.series(&key)?));
+    }
+    drop(book);
+    let opts = PlotOptions {
+        title: title(m, name),
+        xlabel: "step".into(),
+        ylabel: "value".into(),
+        logy: o.bool("logy", false)?,
+        smooth: Some(smooth),
+    };
+    let path = ctx.output_path(name, "plots", "png")?;
+    viz::save_png(&viz::plot::lines(&series, &opts)?, &path)?;
+    Ok(path.display().to_string())
+}
+
+fn title(m: &Map, name: &str) -> String {
+    m.get("title")
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| name.rsplit('/').next().unwrap_or(name).replace('_', " "))
+}
+
+/// `plot(#{a: [..], b: tensor}, name, #{xlabel, ylabel, logy})`: each series is y values
+/// (x = 0, 1, ...) or [[x, y], ...] pairs.
+fn plot(ctx: &Context, data: &Map, name: &str, m: &Map) -> Result<String> {
+    let o = Options::new(m, "plot", &["xlabel", "ylabel", "logy", "smooth", "title"])?;
+    let mut series = Vec::new();
+    for (k, v) in data {
+        series.push((k.to_string(), points(v, k)?));
+    }
+    let text = |key: &str, default: &str| m.get(key).map_or(default.to_string(), |v| v.to_string());
+    let smooth = o.f64("smooth", 0.0)?;
+    let opts = PlotOptions {
+        title: title(m, name),
+        xlabel: text("xlabel", "x"),
+        ylabel: text("ylabel", "y"),
+        logy: o.bool("logy", false)?,
+        smooth: (smooth > 0.0).then_some(smooth.min(0.999)),
+    };
+    let path = ctx.output_path(name, "plots", "png")?;
+    viz::save_png(&viz::plot::lines(&series, &opts)?, &path)?;
+    Ok(path.display().to_string())
+}
+
+fn points(v: &Dynamic, what: &str) -> Result<Vec<(f64, f64)>> {
+    if let Some(t) = v.clone().try_cast::<DynTensor>() {
+        return Ok(t
+            .to_vec()
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| (i as f64, y as f64))
+            .collect());
+    }
+    let Some(arr) = v.clone().try_cast::<Array>() else {
+        bail!(
+            "plot: series '{what}' must be an array or a tensor, got {}",
+            v.type_name()
+        );
+    };
+    arr.iter()
+        .enumerate()
+        .map(|(i, item)| match item.clone().try_cast::<Array>() {
+            Some(p) if p.len() == 2 => Ok((num(&p[0], what)?, num(&p[1], what)?)),
+            Some(_) => bail!("plot: series '{what}': points must be [x, y]"),
+            None => Ok((i as f64, num(item, what)?)),
+        })
+        .collect()
+}
+
+fn gif(ctx: &Context, prefix: &str, name: &str, m: &Map) -> Result<String> {
+    let o = Options::new(m, "gif", &["fps"])?;
+    let files = viz::gif::frames(&ctx.out_dir, prefix)?;
+    let bytes = viz::gif::encode(&files, o.f64("fps", 5.0)?)?;
+    let path = ctx.output_path(name, "plots", "gif")?;
+    crate::logbook::ensure_parent(&path)?;
+    crate::run::write_atomic(&path, &bytes)?;
+    Ok(path.display().to_string())
+}
+
+/// A latent walk: `steps` images from G(z0) to G(z1) (linear in z), as one strip.
+fn interpolate(
+    ctx: &Context,
+    g: &Model,
+    z0: &DynTensor,
+    z1: &DynTensor,
+    steps: INT,
+    name: &str,
+) -> Result<String> {
+    if steps < 2 {
+        bail!("interpolate needs at least 2 steps, got {steps}");
+    }
+    if z0.shape() != z1.shape() {
+        bail!(
+            "interpolate: z0 {:?} and z1 {:?} must have one shape",
+            z0.shape(),
+            z1.shape()
+        );
+    }
+    let (a, b) = (z0.to_vec(), z1.to_vec());
+    let mut values = Vec::new();
+    for i in 0..steps {
+        let t = i as f32 / (steps - 1) as f32;
+        values.extend(a.iter().zip(&b).map(|(x, y)| x + t * (y - x)));
+    }
+    let per: Vec<usize> = if z0.shape()[0] == 1 {
+        z0.shape()[1..].to_vec()
+    } else {
+        z0.shape()
+    };
+    let mut shape = vec![steps as usize];
+    shape.extend(per);
+    let z = DynTensor::from_vec(values, &shape)?;
+    let imgs = g.sample(z)?;
+    let opts = GridOptions {
+        nrow: Some(steps as usize),
+        ..GridOptions::default()
+    };
+    let path = ctx.output_path(name, "samples", "png")?;
+    viz::grid::save(&imgs, &path, &opts)?;
+    Ok(path.display().to_string())
+}
+
+pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+    let c = ctx.clone();
+    def(
+        e,
+        "log",
+        "log(step, values)\nRecords #{name: number or one-element tensor, ...} for a step: appends to metrics.jsonl / metrics.csv, updates the status line, and makes `step` the current step for names like \"samples/step\".",
+        move |step: INT, values: Map| call("log", || log(&c, step, &values)),
+    );
+    for (args, doc) in [
+        (
+            false,
+            "grid(t, name) -> string\nSaves images [N, C, H, W] (C = 1 or 3, values in [-1, 1]) as a PNG grid; \"samples/step\" becomes samples/step_000300.png at step 300. Returns the path.",
+        ),
+        (
+            true,
+            "grid(t, name, #{nrow, padding, range, step}) -> string\nA PNG grid with options: images per row, pixels between images, the value range shown black to white (default [-1, 1]).",
+        ),
+    ] {
+        let c = ctx.clone();
+        if args {
+            def(e, "grid", doc, move |t: DynTensor, name: &str, m: Map| {
+                call("grid", || grid(&c, &t, name, &m))
+            });
+        } else {
+            def(e, "grid", doc, move |t: DynTensor, name: &str| {
+                call("grid", || grid(&c, &t, name, &Map::new()))
+            });
+        }
+    }
+    let c = ctx.clone();
+    def(
+        e,
+        "plot_log",
+        "plot_log(keys, name, #{smooth, logy, title}) -> string\nCurves of logged values against the step, raw (faint) and smoothed (solid, EMA weight smooth, default 0.9), with a legend: plots/<name>.png.",
+        move |keys: Array, name: &str, m: Map| call("plot_log", || plot_log(&c, &keys, name, &m)),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "plot_log",
+        "plot_log(keys, name) -> string\nplot_log with smoothing 0.9.",
+        move |keys: Array, name: &str| call("plot_log", || plot_log(&c, &keys, name, &Map::new())),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "plot",
+        "plot(series, name, #{xlabel, ylabel, logy, smooth, title}) -> string\nLine plot of #{label: [y, ...] or [[x, y], ...] or a tensor}: plots/<name>.png.",
+        move |data: Map, name: &str, m: Map| call("plot", || plot(&c, &data, name, &m)),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "plot",
+        "plot(series, name) -> string\nLine plot of #{label: values}.",
+        move |data: Map, name: &str| call("plot", || plot(&c, &data, name, &Map::new())),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "hist",
+        "hist(t, name) -> string\nHistogram of a tensor's values (50 bins): plots/<name>.png.",
+        move |t: DynTensor, name: &str| {
+            call("hist", || {
+                let vals: Vec<f64> = t.to_vec().iter().map(|&v| v as f64).collect();
+                let path = c.output_path(name, "plots", "png")?;
+                viz::save_png(
+                    &viz::plot::hist(&vals, 50, &title(&Map::new(), name))?,
+                    &path,
+                )?;
+                Ok(path.display().to_string())
+            })
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "gif",
+        "gif(prefix, name, #{fps}) -> string\nAn animation of the PNG frames saved under prefix (e.g. \"samples/step\"), in name order, at fps frames per second (default 5): plots/<name>.gif.",
+        move |prefix: &str, name: &str, m: Map| call("gif", || gif(&c, prefix, name, &m)),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "gif",
+        "gif(prefix, name) -> string\ngif at 5 frames per second.",
+        move |prefix: &str, name: &str| call("gif", || gif(&c, prefix, name, &Map::new())),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "interpolate",
+        "interpolate(G, z0, z1, steps, name) -> string\nA latent walk: G's samples for `steps` points on the line from z0 to z1 ([1, zdim] or [zdim]), as one strip: samples/<name>.png.",
+        move |g: Model, z0: DynTensor, z1: DynTensor, steps: INT, name: &str| {
+            call("interpolate", || interpolate(&c, &g, &z0, &z1, steps, name))
+        },
+    );
+}

@@ -1,0 +1,119 @@
+//! What a run leaves in its folder: PNG grids with step names, metrics.jsonl/csv, plots that
+//! are not blank, GIFs with one frame per saved grid, latent-walk strips.
+
+use ganbook::script::{self, context::Context};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn tmp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ganbook-out-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn run(out: &Path, src: &str) -> Result<(), String> {
+    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
+    ctx.log.lock().unwrap().quiet = true;
+    let engine = script::engine(&ctx);
+    engine
+        .run(src)
+        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0)
+}
+
+/// How many distinct colours an image has: a blank plot has one.
+fn colours(path: &Path) -> usize {
+    let img = image::open(path).unwrap().to_rgb8();
+    let mut seen = std::collections::HashSet::new();
+    for p in img.pixels() {
+        seen.insert(p.0);
+    }
+    seen.len()
+}
+
+#[test]
+fn grids_are_named_by_step_and_make_a_gif() {
+    let out = tmp("grid");
+    run(
+        &out,
+        r#"
+        for step in 0..3 {
+            log(step * 100, #{ loss: 1.0 / (step + 1) });
+            grid(rand([6, 3, 8, 8]) * 2 - 1, "samples/step", #{ nrow: 3 });
+        }
+        grid(rand([4, 1, 32, 32]), "gray", #{ range: [0, 1], padding: 0 });
+        gif("samples/step", "progress", #{ fps: 4 });
+        "#,
+    )
+    .unwrap();
+    for s in ["000000", "000100", "000200"] {
+        let img = image::open(out.join(format!("samples/step_{s}.png"))).unwrap();
+        // 8x8 images are scaled 8x to 64x64; 3 per row, 2 rows, 2 px padding.
+        assert_eq!((img.width(), img.height()), (3 * 66 + 2, 2 * 66 + 2));
+    }
+    let gray = image::open(out.join("samples/gray.png")).unwrap();
+    assert_eq!((gray.width(), gray.height()), (2 * 64, 2 * 64));
+    let file = std::fs::File::open(out.join("plots/progress.gif")).unwrap();
+    let dec = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(file)).unwrap();
+    use image::AnimationDecoder;
+    let frames = dec.into_frames().collect_frames().unwrap();
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[0].buffer().dimensions(), (200, 134));
+}
+
+#[test]
+fn log_writes_jsonl_and_csv_and_plots_are_not_blank() {
+    let out = tmp("log");
+    run(
+        &out,
+        r#"
+        for step in 0..50 {
+            log(step, #{ d_loss: tensor([0.5 + 0.01 * step]), g_loss: 2.0 - 0.02 * step });
+        }
+        log(50, #{ fid: 30.0 });
+        plot_log(["d_loss", "g_loss"], "losses");
+        plot(#{ lr: [1.0, 0.5, 0.25, 0.125], fid: [[0, 40.0], [10, 30.0]] }, "misc", #{ xlabel: "epoch", ylabel: "value", logy: true });
+        hist(randn([500]), "weights");
+        "#,
+    )
+    .unwrap();
+    let jsonl = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let lines: Vec<&str> = jsonl.lines().collect();
+    assert_eq!(lines.len(), 51);
+    let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(first["step"], 0);
+    assert!((first["d_loss"].as_f64().unwrap() - 0.5).abs() < 1e-6);
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "step,d_loss,g_loss,fid");
+    assert_eq!(rows[51], "50,,,30");
+    for p in ["plots/losses.png", "plots/misc.png", "plots/weights.png"] {
+        let n = colours(&out.join(p));
+        assert!(n > 20, "{p} looks blank ({n} colours)");
+    }
+}
+
+#[test]
+fn output_errors_name_the_problem() {
+    let out = tmp("errors");
+    let e = run(&out, r#"plot_log(["nope"], "x");"#).unwrap_err();
+    assert!(e.contains("no values logged under 'nope'"), "{e}");
+    let e = run(&out, r#"grid(rand([2, 3, 4, 4]), "../escape");"#).unwrap_err();
+    assert!(e.contains("inside"), "{e}");
+    let e = run(&out, r#"gif("samples/none", "g");"#).unwrap_err();
+    assert!(e.contains("no frames"), "{e}");
+}
+
+#[test]
+fn interpolate_makes_one_strip() {
+    let out = tmp("walk");
+    run(
+        &out,
+        r#"
+        let G = sequential([linear(2, 48), tanh(), reshape([3, 4, 4])]);
+        interpolate(G, randn([1, 2]), randn([1, 2]), 5, "walk");
+        "#,
+    )
+    .unwrap();
+    let img = image::open(out.join("samples/walk.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (5 * 66 + 2, 66 + 2));
+}
