@@ -16,8 +16,8 @@ fn randn<const D: usize>(shape: [usize; D]) -> Tensor<D> {
 fn assert_close(what: &str, got: Tensor<4>, want: Tensor<4>) {
     assert_eq!(got.dims(), want.dims(), "{what}: shapes");
     let (g, w) = (
-        got.into_data().to_vec::<f32>().unwrap(),
-        want.into_data().to_vec::<f32>().unwrap(),
+        got.into_data().try_to_vec::<f32>().unwrap(),
+        want.into_data().try_to_vec::<f32>().unwrap(),
     );
     for (i, (a, b)) in g.iter().zip(&w).enumerate() {
         assert!(
