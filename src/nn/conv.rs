@@ -1,7 +1,6 @@
 //! 2-D convolution and transposed convolution, weights in PyTorch's layout.
 
 use super::init::{self, Scheme};
-use super::subpixel;
 use crate::error::Result;
 use crate::tensor::DynTensor;
 use crate::{bail, err};
@@ -218,15 +217,7 @@ impl ConvTranspose2d {
         );
         let x = x.ranked::<4>("conv_transpose2d")?;
         let b = self.bias.as_ref().map(|b| b.val());
-        let [_, _, h, w] = x.dims();
-        let (k, pad, dil, op) = (s.kernel, s.padding, s.dilation, s.output_padding);
-        let y = if subpixel::fits_point(h, w, pad, dil, op) {
-            subpixel::from_point(x, self.weight.val(), b)
-        } else if subpixel::fits_subpixel(k, s.stride, pad, dil, op) {
-            subpixel::stride2_k4_p1(x, self.weight.val(), b)
-        } else {
-            burn::tensor::module::conv_transpose2d(x, self.weight.val(), b, opts)
-        };
+        let y = burn::tensor::module::conv_transpose2d(x, self.weight.val(), b, opts);
         Ok(DynTensor::R4(y))
     }
 

@@ -11,7 +11,6 @@ pub mod norm;
 pub mod optim;
 pub mod sequential;
 pub mod stateless;
-pub mod subpixel;
 pub mod summary;
 
 pub use layer::Layer;
