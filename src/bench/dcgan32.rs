@@ -136,8 +136,8 @@ pub fn run(settings: &Settings) -> Result<()> {
             t_script.push(s);
         }
     }
-    let r = report("dcgan32_step_rust", &mut t_rust);
-    let s = report("dcgan32_step_script", &mut t_script);
+    let r = report("dcgan32_step_rust", &mut t_rust, "");
+    let s = report("dcgan32_step_script", &mut t_script, "");
     println!("bench dcgan32_step script/rust ratio={:.3}", s / r);
     Ok(())
 }

@@ -58,8 +58,9 @@ pub fn run(names: &[String], settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-/// Prints one `bench` line for the timings `v` (milliseconds) and returns their median.
-pub fn report(name: &str, v: &mut [f64]) -> f64 {
+/// Prints one `bench` line for the timings `v` (milliseconds), with `extra` fields at its
+/// end, and returns their median.
+pub fn report(name: &str, v: &mut [f64], extra: &str) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
     if n == 0 {
@@ -72,7 +73,7 @@ pub fn report(name: &str, v: &mut [f64]) -> f64 {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     };
     println!(
-        "bench {name} median_ms={med:.1} min_ms={:.1} max_ms={:.1} steps={n}",
+        "bench {name} median_ms={med:.1} min_ms={:.1} max_ms={:.1} steps={n}{extra}",
         v[0],
         v[n - 1]
     );

@@ -116,12 +116,10 @@ pub fn run(settings: &Settings) -> Result<()> {
             }
         }
         let peak = peak_mb();
-        let ganbook = report(&format!("{name} peak_mb={peak:.0}"), &mut ours);
+        let ganbook = report(name, &mut ours, &format!(" peak_mb={peak:.0}"));
         if torch.is_some() {
-            let reference = report(
-                &format!("{name}_torch peak_mb={torch_peak:.0}"),
-                &mut theirs,
-            );
+            let extra = format!(" peak_mb={torch_peak:.0}");
+            let reference = report(&format!("{name}_torch"), &mut theirs, &extra);
             println!(
                 "bench {name} ratio_time_vs_torch={:.2} ratio_peak_vs_torch={:.2}",
                 ganbook / reference,
