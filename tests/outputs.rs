@@ -117,3 +117,44 @@ fn interpolate_makes_one_strip() {
     let img = image::open(out.join("samples/walk.png")).unwrap();
     assert_eq!((img.width(), img.height()), (5 * 66 + 2, 66 + 2));
 }
+
+#[test]
+fn scatter2d_draws_points_heatmap_and_arrows() {
+    let dir = std::env::temp_dir().join(format!("ganbook-scatter-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ctx = ganbook::script::context::Context::new(Default::default(), dir.clone());
+    let engine = ganbook::script::engine(&ctx);
+    let plain: String = engine
+        .eval(r#"scatter2d(toy2d("ring8", 200), randn([200, 2]), "plain")"#)
+        .unwrap();
+    let with_critic: String = engine
+        .eval(
+            r#"let D = sequential([linear(2, 16), tanh(), linear(16, 1)]);
+               scatter2d(toy2d("ring8", 200), randn([200, 2]), "critic", #{critic: D})"#,
+        )
+        .unwrap();
+    for p in [&plain, &with_critic] {
+        assert_eq!(
+            image::open(p).expect("a PNG").to_rgb8().dimensions(),
+            (600, 600)
+        );
+    }
+    let (a, b) = (colours(Path::new(&plain)), colours(Path::new(&with_critic)));
+    assert!(a > 5, "plain picture nearly blank: {a} colours");
+    assert!(b > a + 20, "the heatmap adds colours: {b} vs {a}");
+    let err = engine
+        .eval::<String>(r#"scatter2d(randn([5, 3]), randn([5, 2]), "bad")"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("real must be points [n, 2], got [5, 3]"),
+        "{err}"
+    );
+    let err = engine
+        .eval::<String>(
+            r#"scatter2d(randn([5, 2]), randn([5, 2]), "bad", #{generator_arrows: true})"#,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("generator_arrows needs a critic"), "{err}");
+}

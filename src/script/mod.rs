@@ -10,6 +10,7 @@ pub mod optim_fns;
 pub mod output_fns;
 pub mod run_fns;
 pub mod show;
+pub mod teach_fns;
 pub mod tensor_fns;
 pub mod toy_fns;
 
@@ -61,6 +62,7 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     toy_fns::register(&mut e);
     run_fns::register(&mut e, ctx);
     output_fns::register(&mut e, ctx);
+    teach_fns::register(&mut e, ctx);
     checkpoint_fns::register(&mut e, ctx);
     e
 }

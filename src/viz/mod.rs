@@ -4,6 +4,7 @@ pub mod font;
 pub mod gif;
 pub mod grid;
 pub mod plot;
+pub mod scatter;
 
 /// Encodes an image as PNG and writes it atomically, creating its folder.
 pub fn save_png(img: &image::RgbImage, path: &std::path::Path) -> crate::error::Result<()> {
