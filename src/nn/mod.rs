@@ -3,6 +3,7 @@
 
 pub mod conv;
 pub mod embedding;
+pub mod gradient_penalty;
 pub mod init;
 pub mod layer;
 pub mod linear;

@@ -2,6 +2,7 @@
 
 use super::convert::{call, num};
 use super::def;
+use super::model_fns::Model;
 use crate::error::Result;
 use crate::nn::loss::{self, Labels, Target};
 use crate::tensor::DynTensor;
@@ -82,5 +83,15 @@ pub fn register(e: &mut Engine) {
         "wasserstein_g",
         "wasserstein_g(fake_scores) -> Tensor\nGenerator loss -mean(fake).",
         |f: DynTensor| call("wasserstein_g", || loss::wasserstein_g(&f)),
+    );
+    def(
+        e,
+        "gradient_penalty",
+        "gradient_penalty(D, real, fake) -> Tensor\nWGAN-GP's penalty mean((|grad_x D(x)| - 1)^2) at random mixes x of real and fake samples; add it to the critic loss times a weight (10 in the paper). The critic may hold linear, conv2d, leaky_relu, relu, tanh, sigmoid, layer_norm, flatten and reshape layers (no batch norm).",
+        |d: Model, real: DynTensor, fake: DynTensor| {
+            call("gradient_penalty", || {
+                crate::nn::gradient_penalty::gradient_penalty(&mut d.state().seq, &real, &fake)
+            })
+        },
     );
 }

@@ -1,0 +1,192 @@
+//! WGAN-GP's gradient penalty (Gulrajani et al., 2017) without double backward.
+//!
+//! burn cannot differentiate a gradient (no second-order autodiff), so the critic's input
+//! gradient is written out layer by layer as ordinary differentiable operations — a Linear's
+//! is a product with W^T, a conv2d's is a conv_transpose2d with the same weight, LeakyReLU's
+//! is a mask — and first-order autodiff of the penalty then reaches the critic's weights.
+//! Per-sample gradients need samples that do not mix, so batch norm is refused.
+
+use super::conv::Conv2d;
+use super::stateless::Op;
+use super::{Layer, Mode, Sequential};
+use crate::error::Result;
+use crate::tensor::{BinOp, DynTensor, Reduce, Unary};
+use crate::{bail, err};
+use burn::tensor::Distribution;
+use burn::tensor::ops::ConvTransposeOptions;
+
+const SUPPORTED: &str =
+    "linear, conv2d, leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape";
+
+/// Why a layer cannot be part of a critic under the penalty, if it cannot.
+fn check_supported(layer: &Layer) -> Result<()> {
+    match layer {
+        Layer::Linear(_) | Layer::Conv2d(_) | Layer::LayerNorm(_) => Ok(()),
+        Layer::BatchNorm(_) => bail!(
+            "batch norm mixes the samples of a batch, so per-sample gradients are not defined: use layer_norm in a WGAN-GP critic"
+        ),
+        Layer::Stateless(s) => match s.op {
+            Op::Relu | Op::LeakyRelu(_) | Op::Tanh | Op::Sigmoid | Op::Reshape(_) | Op::Flatten => {
+                Ok(())
+            }
+            Op::Dropout(p) if p == 0.0 => Ok(()),
+            _ => bail!("is not supported by gradient_penalty (supported: {SUPPORTED})"),
+        },
+        _ => bail!("is not supported by gradient_penalty (supported: {SUPPORTED})"),
+    }
+}
+
+/// d(sum of outputs)/d(input) of `seq` at `x`, as a differentiable function of the weights.
+/// x: [N, ...] -> [N, ...] (same shape as x)
+pub fn input_gradient(seq: &mut Sequential, x: DynTensor) -> Result<DynTensor> {
+    for (i, layer) in seq.layers.iter().enumerate() {
+        check_supported(layer).map_err(|e| err!("layer {i} ({}) {e}", layer.describe()))?;
+    }
+    let mode = Mode { training: true };
+    let mut acts = vec![x];
+    for layer in seq.layers.iter_mut() {
+        let y = layer.forward(acts.last().unwrap().clone(), mode)?;
+        acts.push(y);
+    }
+    let mut g = DynTensor::full(&acts.last().unwrap().shape(), 1.0)?;
+    for (i, layer) in seq.layers.iter().enumerate().rev() {
+        g = backward(layer, &acts[i], &acts[i + 1], g)
+            .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
+    }
+    Ok(g)
+}
+
+/// The gradient at a layer's input from the gradient `g` at its output.
+fn backward(
+    layer: &Layer,
+    input: &DynTensor,
+    output: &DynTensor,
+    g: DynTensor,
+) -> Result<DynTensor> {
+    Ok(match layer {
+        // y = x W + b, W: [in, out] -> g W^T
+        Layer::Linear(l) => g.matmul(DynTensor::new(l.weight.val().transpose()))?,
+        Layer::Conv2d(c) => conv2d_input_grad(c, &input.shape(), g)?,
+        Layer::LayerNorm(l) => layer_norm_input_grad(l, input, g)?,
+        Layer::Stateless(s) => match s.op {
+            Op::Relu => g.binary(input.clone().detach().greater_scalar(0.0), BinOp::Mul)?,
+            Op::LeakyRelu(a) => {
+                // 1 where x > 0, a elsewhere
+                let slope = input
+                    .clone()
+                    .detach()
+                    .greater_scalar(0.0)
+                    .mul_scalar(1.0 - a)
+                    .add_scalar(a);
+                g.binary(slope, BinOp::Mul)?
+            }
+            // tanh' = 1 - y^2, kept differentiable: it depends on the weights through y
+            Op::Tanh => g.binary(
+                output.clone().unary(Unary::Square).rsub_scalar(1.0),
+                BinOp::Mul,
+            )?,
+            Op::Sigmoid => {
+                let ds = output
+                    .clone()
+                    .binary(output.clone().rsub_scalar(1.0), BinOp::Mul)?;
+                g.binary(ds, BinOp::Mul)?
+            }
+            Op::Reshape(_) | Op::Flatten => g.reshape(&input.shape())?,
+            Op::Dropout(_) => g,
+            _ => unreachable!("checked by check_supported"),
+        },
+        _ => unreachable!("checked by check_supported"),
+    })
+}
+
+/// conv2d's input gradient: a transposed convolution with the same weight [out, in, k, k],
+/// with output padding chosen so the result has the input's size.
+fn conv2d_input_grad(c: &Conv2d, input: &[usize], g: DynTensor) -> Result<DynTensor> {
+    let s = &c.spec;
+    let g_shape = g.shape();
+    let extra = |i: usize| {
+        let (x, y) = (input[i], g_shape[i]);
+        let covered = (y - 1) * s.stride + s.dilation * (s.kernel - 1) + 1;
+        (x + 2 * s.padding).saturating_sub(covered)
+    };
+    let opts = ConvTransposeOptions::new(
+        [s.stride; 2],
+        [s.padding; 2],
+        [extra(2), extra(3)],
+        [s.dilation; 2],
+        1,
+    );
+    let g = g.ranked::<4>("conv2d gradient")?;
+    let out = burn::tensor::module::conv_transpose2d(g, c.weight.val(), None, opts);
+    Ok(DynTensor::new(out))
+}
+
+/// LayerNorm's input gradient over its normalized trailing dims (D values per row):
+/// (gγ - mean(gγ) - x̂ mean(gγ x̂)) / σ, with x̂ = (x - μ) / σ.
+fn layer_norm_input_grad(
+    l: &super::norm::LayerNorm,
+    x: &DynTensor,
+    g: DynTensor,
+) -> Result<DynTensor> {
+    let shape = x.shape();
+    let d: usize = l.shape.iter().product();
+    let m = x.numel() / d;
+    let row_mean =
+        |t: DynTensor| -> Result<DynTensor> { t.reduce(Reduce::Mean, Some(-1))?.reshape(&[m, 1]) };
+    let x = x.clone().reshape(&[m, d])?;
+    let g = g.reshape(&[m, d])?;
+    let centered = x.clone().binary(row_mean(x)?, BinOp::Sub)?;
+    let sigma = row_mean(centered.clone().unary(Unary::Square))?
+        .add_scalar(l.eps)
+        .unary(Unary::Sqrt);
+    let x_hat = centered.binary(sigma.clone(), BinOp::Div)?;
+    let gg = g.binary(DynTensor::new(l.weight.val()), BinOp::Mul)?;
+    let a = row_mean(gg.clone())?;
+    let b = row_mean(gg.clone().binary(x_hat.clone(), BinOp::Mul)?)?;
+    let num = gg
+        .binary(a, BinOp::Sub)?
+        .binary(x_hat.binary(b, BinOp::Mul)?, BinOp::Sub)?;
+    num.binary(sigma, BinOp::Div)?.reshape(&shape)
+}
+
+/// mean over samples of (||∇x D(x̂)||₂ - 1)², x̂ = ε real + (1 - ε) fake with ε ~ U[0, 1)
+/// per sample. real and fake are detached: the penalty trains the critic only.
+pub fn gradient_penalty(
+    critic: &mut Sequential,
+    real: &DynTensor,
+    fake: &DynTensor,
+) -> Result<DynTensor> {
+    let shape = real.shape();
+    if fake.shape() != shape {
+        bail!(
+            "real {shape:?} and fake {:?} batches must have one shape",
+            fake.shape()
+        );
+    }
+    let mut eps_shape = vec![1; shape.len()];
+    eps_shape[0] = shape[0];
+    let eps = DynTensor::random(&eps_shape, Distribution::Default)?;
+    let mixed = real
+        .clone()
+        .detach()
+        .binary(eps.clone(), BinOp::Mul)?
+        .binary(
+            fake.clone()
+                .detach()
+                .binary(eps.rsub_scalar(1.0), BinOp::Mul)?,
+            BinOp::Add,
+        )?;
+    let g = input_gradient(critic, mixed)?;
+    let n = shape[0];
+    let per_sample = g
+        .reshape(&[n, shape[1..].iter().product()])?
+        .unary(Unary::Square);
+    let norms = per_sample
+        .reduce(Reduce::Sum, Some(1))?
+        .add_scalar(1e-12)
+        .unary(Unary::Sqrt);
+    norms
+        .add_scalar(-1.0)
+        .unary(Unary::Square)
+        .reduce(Reduce::Mean, None)
+}
