@@ -16,8 +16,7 @@ const CRITIC: &str = "sequential([
 
 fn critic() -> Sequential {
     let m: Model = bare_engine().0.eval(CRITIC).unwrap();
-    let seq = m.state().seq.clone();
-    seq
+    m.state().seq.clone()
 }
 
 fn input() -> DynTensor {

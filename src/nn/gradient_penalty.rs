@@ -29,7 +29,7 @@ fn check_supported(layer: &Layer) -> Result<()> {
             Op::Relu | Op::LeakyRelu(_) | Op::Tanh | Op::Sigmoid | Op::Reshape(_) | Op::Flatten => {
                 Ok(())
             }
-            Op::Dropout(p) if p == 0.0 => Ok(()),
+            Op::Dropout(0.0) => Ok(()),
             _ => bail!("is not supported by gradient_penalty (supported: {SUPPORTED})"),
         },
         _ => bail!("is not supported by gradient_penalty (supported: {SUPPORTED})"),
