@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod convert;
+pub mod data_fns;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod model_fns;
@@ -58,5 +59,6 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     loss_fns::register(&mut e);
     toy_fns::register(&mut e);
     run_fns::register(&mut e, ctx);
+    data_fns::register(&mut e, ctx);
     e
 }

@@ -1,0 +1,265 @@
+//! Data sets for scripts: `digits`, `faces`, `image_folder`, `mnist` make a `Dataset`;
+//! `npy` / `save_npy` move tensors through `.npy` files.
+
+use super::context::Context;
+use super::convert::{Options, ScriptResult, call, count};
+use super::def;
+use crate::data::dataset::{Dataset, Output};
+use crate::data::digits::{self, Digits};
+use crate::data::faces::{self, Faces};
+use crate::data::image_folder::{FolderOptions, ImageFolder};
+use crate::data::memory::Memory;
+use crate::data::{idx, npy};
+use crate::error::Result;
+use crate::tensor::DynTensor;
+use crate::viz::grid::{GridOptions, save};
+use crate::{bail, err};
+use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
+use std::path::Path;
+use std::sync::Arc;
+
+const OUTPUT_KEYS: &[&str] = &["range", "flip", "seed"];
+
+fn keys(own: &[&'static str]) -> Vec<&'static str> {
+    own.iter().chain(OUTPUT_KEYS).copied().collect()
+}
+
+/// `range` ([-1, 1] or [0, 1]), `flip`, `seed`.
+fn output(o: &Options) -> Result<(Output, u64)> {
+    let (lo, hi) = o.pair("range", (-1.0, 1.0))?;
+    if lo >= hi {
+        bail!("range must be [low, high] with low < high, got [{lo}, {hi}]");
+    }
+    let out = Output {
+        range: (lo as f32, hi as f32),
+        flip: o.bool("flip", false)?,
+    };
+    Ok((out, o.usize("seed", 0)? as u64))
+}
+
+fn size(o: &Options, default: usize) -> Result<usize> {
+    let s = o.usize("size", default)?;
+    if !(28..=152).contains(&s) {
+        bail!("size must be from 28 to 152, got {s}");
+    }
+    Ok(s)
+}
+
+fn channels(o: &Options, default: usize) -> Result<usize> {
+    match o.usize("channels", default)? {
+        c @ (1 | 3) => Ok(c),
+        c => bail!("channels must be 1 or 3, got {c}"),
+    }
+}
+
+fn tensor(values: Vec<f32>, shape: &[usize]) -> Result<DynTensor> {
+    DynTensor::from_vec(values, shape)
+}
+
+fn digits_fn(opts: &Map) -> Result<Dataset> {
+    let o = Options::new(opts, "digits", &keys(&["style", "size", "n", "channels"]))?;
+    let style = digits::Style::parse(&o.str("style", "handwritten")?)?;
+    let street = style == digits::Style::Street;
+    let src = Digits {
+        style,
+        size: size(&o, if street { 32 } else { 28 })?,
+        channels: channels(&o, if street { 3 } else { 1 })?,
+        n: o.usize("n", 10_000)?,
+        seed: o.usize("seed", 0)? as u64,
+    };
+    let (out, seed) = output(&o)?;
+    Dataset::new(Arc::new(src), out, seed)
+}
+
+fn faces_fn(opts: &Map) -> Result<Dataset> {
+    let o = Options::new(opts, "faces", &keys(&["style", "size", "n", "channels", "identities"]))?;
+    let src = Faces {
+        style: faces::Style::parse(&o.str("style", "photo")?)?,
+        size: size(&o, 32)?,
+        channels: channels(&o, 3)?,
+        n: o.usize("n", 10_000)?,
+        seed: o.usize("seed", 0)? as u64,
+        identities: o.usize("identities", 100)?,
+    };
+    let (out, seed) = output(&o)?;
+    Dataset::new(Arc::new(src), out, seed)
+}
+
+fn image_folder_fn(path: &str, opts: &Map) -> Result<Dataset> {
+    let known = keys(&["size", "crop", "center_crop", "grayscale", "recursive", "labels", "cache"]);
+    let o = Options::new(opts, "image_folder", &known)?;
+    let crop = match o.get("crop") {
+        None => None,
+        Some(v) => {
+            let a = v.clone().try_cast::<Array>().filter(|a| a.len() == 4);
+            let a = a.ok_or_else(|| err!("crop must be [x, y, width, height]"))?;
+            let v: Vec<usize> = a.iter().map(|d| count(d, "crop")).collect::<Result<_>>()?;
+            Some([v[0], v[1], v[2], v[3]])
+        }
+    };
+    let center_crop = match o.get("center_crop") {
+        None => None,
+        Some(v) if v.is_bool() => v.as_bool().unwrap().then_some(0),
+        Some(v) => Some(count(v, "center_crop")?),
+    };
+    let labels = o.str("labels", "none")?;
+    if labels != "none" && labels != "subdirs" {
+        bail!("labels must be \"subdirs\" (class = sub-folder name) or \"none\", got \"{labels}\"");
+    }
+    let fo = FolderOptions {
+        size: o.get("size").map(|v| count(v, "size")).transpose()?,
+        crop,
+        center_crop,
+        grayscale: o.bool("grayscale", false)?,
+        recursive: o.bool("recursive", false)?,
+        labels_from_subdirs: labels == "subdirs",
+        cache: o.bool("cache", true)?,
+    };
+    if fo.size == Some(0) {
+        bail!("size must be at least 1");
+    }
+    let folder = ImageFolder::open(Path::new(path), &fo)?;
+    if let Some(report) = folder.skipped_report() {
+        eprintln!("warning: {report}");
+    }
+    let (out, seed) = output(&o)?;
+    Dataset::new(Arc::new(folder), out, seed)
+}
+
+fn mnist_fn(path: &str, opts: &Map) -> Result<Dataset> {
+    let o = Options::new(opts, "mnist", OUTPUT_KEYS)?;
+    let (images, labels) = idx::load_mnist(Path::new(path))?;
+    let what = format!("mnist {path}");
+    let src = Memory::new(&what, &images.shape, images.values, 255.0, labels.map(|l| l.values))?;
+    let (out, seed) = output(&o)?;
+    Dataset::new(Arc::new(src), out, seed)
+}
+
+fn npy_fn(path: &str, opts: &Map) -> Result<DynTensor> {
+    let o = Options::new(opts, "npy", &["layout"])?;
+    let mut a = npy::read(Path::new(path))?;
+    match o.str("layout", "nchw")?.as_str() {
+        "nchw" | "none" => {}
+        "nhwc" => a = npy::nhwc_to_nchw(&a)?,
+        l => bail!("layout must be \"nhwc\" (converted to NCHW) or \"nchw\", got \"{l}\""),
+    }
+    tensor(a.values, &a.shape)
+}
+
+/// A batch as a script tensor [n, C, H, W].
+fn batch_x(ds: &Dataset, n: INT) -> Result<(DynTensor, Vec<f32>)> {
+    let n = usize::try_from(n).map_err(|_| err!("n must be at least 1, got {n}"))?;
+    let b = ds.batch(n)?;
+    let [c, h, w] = ds.shape();
+    Ok((tensor(b.x, &[n, c, h, w])?, b.y))
+}
+
+fn index(ds: &Dataset, i: INT) -> Result<usize> {
+    let len = ds.len() as INT;
+    let k = if i < 0 { i + len } else { i };
+    if k < 0 || k >= len {
+        bail!("index {i} is out of range for a data set of {len} images");
+    }
+    Ok(k as usize)
+}
+
+fn register_methods(e: &mut Engine, ctx: &Arc<Context>) {
+    type R<T> = ScriptResult<T>;
+    def(e, "len", "Dataset.len() -> int\nThe number of images.", |ds: &mut Dataset| ds.len() as INT);
+    def(e, "shape", "Dataset.shape() -> [C, H, W]", |ds: &mut Dataset| -> Array {
+        ds.shape().iter().map(|&d| Dynamic::from(d as INT)).collect()
+    });
+    def(e, "get", "Dataset.get(i) -> Tensor\nImage i as [C, H, W] (negative i counts from the end).", |ds: &mut Dataset, i: INT| -> R<DynTensor> {
+        call("get", || {
+            let [c, h, w] = ds.shape();
+            tensor(ds.get(index(ds, i)?)?, &[c, h, w])
+        })
+    });
+    def(e, "batch", "Dataset.batch(n) -> Tensor\nThe next n images [n, C, H, W] of a shuffled order that wraps around epochs (prepared in the background).", |ds: &mut Dataset, n: INT| -> R<DynTensor> {
+        call("batch", || Ok(batch_x(ds, n)?.0))
+    });
+    def(e, "batch_labeled", "Dataset.batch_labeled(n) -> #{x, y}\nLike batch(n), with y the class indices [n].", |ds: &mut Dataset, n: INT| -> R<Map> {
+        call("batch_labeled", || {
+            if ds.classes().is_empty() {
+                bail!("{} has no labels", ds.describe());
+            }
+            let (x, y) = batch_x(ds, n)?;
+            let len = y.len();
+            let mut m = Map::new();
+            m.insert("x".into(), Dynamic::from(x));
+            m.insert("y".into(), Dynamic::from(tensor(y, &[len])?));
+            Ok(m)
+        })
+    });
+    def(e, "labels", "Dataset.labels() -> Tensor\nEvery image's class index [len].", |ds: &mut Dataset| -> R<DynTensor> {
+        call("labels", || {
+            let l = ds.labels().ok_or_else(|| err!("{} has no labels", ds.describe()))?;
+            let n = l.len();
+            tensor(l, &[n])
+        })
+    });
+    def(e, "classes", "Dataset.classes() -> [string]\nClass names, index = label (empty when unlabelled).", |ds: &mut Dataset| -> Array {
+        ds.classes().into_iter().map(Dynamic::from).collect()
+    });
+    def(e, "attributes", "Dataset.attributes() -> #{names, values}\nThe attribute vector of every image (faces): names [A] and values [len, A].", |ds: &mut Dataset| -> R<Map> {
+        call("attributes", || {
+            let (names, v) = ds.attributes().ok_or_else(|| err!("{} has no attributes", ds.describe()))?;
+            let mut m = Map::new();
+            let a = names.len();
+            m.insert("names".into(), Dynamic::from(names.into_iter().map(Dynamic::from).collect::<Array>()));
+            m.insert("values".into(), Dynamic::from(tensor(v, &[ds.len(), a])?));
+            Ok(m)
+        })
+    });
+    def(e, "epoch", "Dataset.epoch() -> int\nFull passes made by batch() so far.", |ds: &mut Dataset| ds.epoch() as INT);
+    def(e, "split", "Dataset.split(frac) -> [a, b]\nTwo disjoint data sets: a random share frac of the images and the rest.", |ds: &mut Dataset, frac: FLOAT| -> R<Array> {
+        call("split", || {
+            let (a, b) = ds.split(frac)?;
+            Ok(vec![Dynamic::from(a), Dynamic::from(b)])
+        })
+    });
+    def(e, "subset", "Dataset.subset(n) -> Dataset\nn images chosen at random (seeded).", |ds: &mut Dataset, n: INT| -> R<Dataset> {
+        call("subset", || ds.subset(count(&Dynamic::from(n), "n")?))
+    });
+    for (doc, with_n) in [("Dataset.preview(name) -> string\nSaves a grid of 64 real images as NAME.png in the run folder; returns its path.", false), ("Dataset.preview(name, n) -> string\nLike preview(name) with n images.", true)] {
+        let c = ctx.clone();
+        let f = move |ds: &mut Dataset, name: &str, n: INT| -> R<String> {
+            call("preview", || {
+                let n = (n.max(1) as usize).min(ds.len());
+                let [ch, h, w] = ds.shape();
+                let mut v = Vec::with_capacity(n * ch * h * w);
+                for i in 0..n {
+                    v.extend(ds.get(i)?);
+                }
+                let (lo, hi) = ds.output().range;
+                let opts = GridOptions { range: (lo as f64, hi as f64), ..Default::default() };
+                let path = c.out_dir.join(format!("{name}.png"));
+                save(&tensor(v, &[n, ch, h, w])?, &path, &opts)?;
+                Ok(path.display().to_string())
+            })
+        };
+        if with_n {
+            def(e, "preview", doc, f);
+        } else {
+            def(e, "preview", doc, move |ds: &mut Dataset, name: &str| f(ds, name, 64));
+        }
+    }
+    def(e, "to_string", "Dataset.to_string() -> string", |ds: &mut Dataset| format!("Dataset({})", ds.describe()));
+    def(e, "to_debug", "Dataset.to_debug() -> string", |ds: &mut Dataset| format!("Dataset({})", ds.describe()));
+}
+
+pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+    e.register_type_with_name::<Dataset>("Dataset");
+    register_methods(e, ctx);
+    def(e, "digits", "digits(#{style, size, n, channels, seed, range, flip}) -> Dataset\nProcedural digits 0-9 with labels: style \"handwritten\" (MNIST-like, 28x28x1 by default) or \"street\" (SVHN-like, 32x32x3); n 10000, seed 0.", |o: Map| call("digits", || digits_fn(&o)));
+    def(e, "faces", "faces(#{style, size, n, channels, identities, seed, range, flip}) -> Dataset\nProcedural faces of one attribute vector in style \"webtoon\", \"emoji\" or \"photo\" (default); size 32 (28..152), n 10000, identities 100 (label = identity; 0: all distinct).", |o: Map| call("faces", || faces_fn(&o)));
+    def(e, "image_folder", "image_folder(path) -> Dataset\nThe images (PNG, JPEG, BMP, GIF, WebP) in a folder; see image_folder(path, options).", |p: &str| call("image_folder", || image_folder_fn(p, &Map::new())));
+    def(e, "image_folder", "image_folder(path, #{size, crop, center_crop, grayscale, recursive, labels, cache, range, flip, seed}) -> Dataset\ncrop [x, y, w, h]; center_crop N or true (largest square); size S resizes to SxS; labels \"subdirs\"; unreadable files are skipped and reported; decoded images are cached on disk.", |p: &str, o: Map| call("image_folder", || image_folder_fn(p, &o)));
+    def(e, "mnist", "mnist(path) -> Dataset\nMNIST IDX files (gzipped or not): a folder with train-images-idx3-ubyte, or the images file itself.", |p: &str| call("mnist", || mnist_fn(p, &Map::new())));
+    def(e, "mnist", "mnist(path, #{range, flip, seed}) -> Dataset", |p: &str, o: Map| call("mnist", || mnist_fn(p, &o)));
+    def(e, "npy", "npy(path) -> Tensor\nA .npy array (uint8, float32, float64; C order) as a float tensor.", |p: &str| call("npy", || npy_fn(p, &Map::new())));
+    def(e, "npy", "npy(path, #{layout}) -> Tensor\nlayout \"nhwc\" converts channels-last images to [N, C, H, W].", |p: &str, o: Map| call("npy", || npy_fn(p, &o)));
+    def(e, "save_npy", "save_npy(tensor, path)\nWrites the tensor as float32 .npy.", |t: DynTensor, p: &str| {
+        call("save_npy", || npy::write(Path::new(p), &npy::Array { shape: t.shape(), values: t.to_vec() }))
+    });
+}
