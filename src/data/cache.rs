@@ -51,8 +51,9 @@ pub fn key(parts: &[String]) -> String {
 }
 
 /// Reads an entry; None when absent or unreadable (a damaged entry is a miss, not an error).
-pub fn load(key: &str) -> Option<(Header, Vec<u8>)> {
-    let mut f = std::fs::File::open(dir().join(format!("{key}.bin"))).ok()?;
+pub fn load(dir: Option<&Path>, key: &str) -> Option<(Header, Vec<u8>)> {
+    let d = dir.map_or_else(self::dir, Path::to_path_buf);
+    let mut f = std::fs::File::open(d.join(format!("{key}.bin"))).ok()?;
     let mut len = [0u8; 8];
     f.read_exact(&mut len).ok()?;
     let len = u64::from_le_bytes(len) as usize;
@@ -70,8 +71,8 @@ pub fn load(key: &str) -> Option<(Header, Vec<u8>)> {
 
 /// Writes an entry (best effort is not enough here: a failure is reported to the caller,
 /// which may ignore it).
-pub fn store(key: &str, header: &Header, pixels: &[u8]) -> Result<()> {
-    let d = dir();
+pub fn store(dir: Option<&Path>, key: &str, header: &Header, pixels: &[u8]) -> Result<()> {
+    let d = dir.map_or_else(self::dir, Path::to_path_buf);
     std::fs::create_dir_all(&d).map_err(|e| err!("cannot create cache {}: {e}", d.display()))?;
     let head = serde_json::to_vec(header).map_err(|e| err!("cache header: {e}"))?;
     let mut bytes = Vec::with_capacity(8 + head.len() + pixels.len());

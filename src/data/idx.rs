@@ -90,15 +90,20 @@ pub fn load_mnist(path: &Path) -> Result<(Array, Option<Array>)> {
     }
     let name = images.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let lname = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
-    let lpath = images.with_file_name(&lname);
-    let labels = if lname != name && lpath.is_file() {
-        let l = read(&lpath)?;
-        if l.shape != [a.shape[0]] {
-            bail!("mnist: {} holds shape {:?}, expected {} labels", lpath.display(), l.shape, a.shape[0]);
+    let plain = lname.strip_suffix(".gz").unwrap_or(&lname).to_string();
+    let lpath = [plain.clone(), format!("{plain}.gz")]
+        .into_iter()
+        .map(|n| images.with_file_name(n))
+        .find(|p| lname != name && p.is_file());
+    let labels = match lpath {
+        Some(lpath) => {
+            let l = read(&lpath)?;
+            if l.shape != [a.shape[0]] {
+                bail!("mnist: {} holds shape {:?}, expected {} labels", lpath.display(), l.shape, a.shape[0]);
+            }
+            Some(l)
         }
-        Some(l)
-    } else {
-        None
+        None => None,
     };
     Ok((a, labels))
 }

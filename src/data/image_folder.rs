@@ -30,6 +30,8 @@ pub struct FolderOptions {
     pub labels_from_subdirs: bool,
     /// Use and fill the disk cache.
     pub cache: bool,
+    /// Where the cache lives (None: [`cache::dir`]).
+    pub cache_dir: Option<PathBuf>,
 }
 
 pub struct ImageFolder {
@@ -122,13 +124,13 @@ impl ImageFolder {
                 .collect::<Vec<_>>(),
         );
         if o.cache
-            && let Some((header, pixels)) = cache::load(&key)
+            && let Some((header, pixels)) = cache::load(o.cache_dir.as_deref(), &key)
         {
             return Ok(ImageFolder { root: root.to_path_buf(), header, pixels, from_cache: true });
         }
         let loaded = Self::decode_all(root, &files, o)?;
         if o.cache {
-            let _ = cache::store(&key, &loaded.header, &loaded.pixels);
+            let _ = cache::store(o.cache_dir.as_deref(), &key, &loaded.header, &loaded.pixels);
         }
         Ok(loaded)
     }

@@ -114,6 +114,7 @@ fn image_folder_fn(path: &str, opts: &Map) -> Result<Dataset> {
         recursive: o.bool("recursive", false)?,
         labels_from_subdirs: labels == "subdirs",
         cache: o.bool("cache", true)?,
+        cache_dir: None,
     };
     if fo.size == Some(0) {
         bail!("size must be at least 1");
