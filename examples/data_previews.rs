@@ -18,20 +18,48 @@ fn grid(src: Arc<dyn Source>, name: &str, n: usize) {
         v.extend(ds.get(i).unwrap());
     }
     let t = DynTensor::from_vec(v, &[n, c, h, w]).unwrap();
-    let tile = std::env::var("PREVIEW_TILE").ok().and_then(|s| s.parse().ok()).unwrap_or(h);
-    let opts = GridOptions { min_tile: tile, nrow: Some(8), ..Default::default() };
-    save(&t, &Path::new("docs/data").join(format!("{name}.png")), &opts).unwrap();
+    let tile = std::env::var("PREVIEW_TILE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(h);
+    let opts = GridOptions {
+        min_tile: tile,
+        nrow: Some(8),
+        ..Default::default()
+    };
+    save(
+        &t,
+        &Path::new("docs/data").join(format!("{name}.png")),
+        &opts,
+    )
+    .unwrap();
 }
 
 fn main() {
     for size in [32, 64] {
         for style in Style::ALL {
-            let f = Faces { style, size, channels: 3, n: 64, seed: 1, identities: 100 };
+            let f = Faces {
+                style,
+                size,
+                channels: 3,
+                n: 64,
+                seed: 1,
+                identities: 100,
+            };
             grid(Arc::new(f), &format!("faces_{}_{size}", style.name()), 64);
         }
     }
-    for (style, ch, size) in [(digits::Style::Handwritten, 1, 28), (digits::Style::Street, 3, 32)] {
-        let d = Digits { style, size, channels: ch, n: 64, seed: 1 };
+    for (style, ch, size) in [
+        (digits::Style::Handwritten, 1, 28),
+        (digits::Style::Street, 3, 32),
+    ] {
+        let d = Digits {
+            style,
+            size,
+            channels: ch,
+            n: 64,
+            seed: 1,
+        };
         let name = if ch == 1 { "handwritten" } else { "street" };
         grid(Arc::new(d), &format!("digits_{name}_{size}"), 64);
     }

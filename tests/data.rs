@@ -13,7 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn faces(style: Style, seed: u64, n: usize) -> Faces {
-    Faces { style, size: 32, channels: 3, n, seed, identities: 10 }
+    Faces {
+        style,
+        size: 32,
+        channels: 3,
+        n,
+        seed,
+        identities: 10,
+    }
 }
 
 fn ds(src: impl Source + 'static) -> Dataset {
@@ -38,7 +45,15 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
         assert_ne!(a.get(5).unwrap(), a.get(6).unwrap(), "{style:?}");
     }
     for style in [digits::Style::Handwritten, digits::Style::Street] {
-        let d = |seed| ds(Digits { style, size: 28, channels: 1, n: 10, seed });
+        let d = |seed| {
+            ds(Digits {
+                style,
+                size: 28,
+                channels: 1,
+                n: 10,
+                seed,
+            })
+        };
         assert_eq!(d(1).get(3).unwrap(), d(1).get(3).unwrap());
         assert_ne!(d(1).get(3).unwrap(), d(2).get(3).unwrap());
     }
@@ -46,7 +61,10 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 
 #[test]
 fn attributes_agree_across_styles_and_identities_repeat() {
-    let all: Vec<_> = Style::ALL.iter().map(|&s| ds(faces(s, 3, 50)).attributes().unwrap()).collect();
+    let all: Vec<_> = Style::ALL
+        .iter()
+        .map(|&s| ds(faces(s, 3, 50)).attributes().unwrap())
+        .collect();
     assert_eq!(all[0], all[1]);
     assert_eq!(all[0], all[2]);
     let (names, v) = &all[0];
@@ -66,7 +84,10 @@ fn attributes_agree_across_styles_and_identities_repeat() {
 
 #[test]
 fn styles_differ_and_values_stay_in_range() {
-    let imgs: Vec<Vec<f32>> = Style::ALL.iter().map(|&s| ds(faces(s, 1, 4)).get(0).unwrap()).collect();
+    let imgs: Vec<Vec<f32>> = Style::ALL
+        .iter()
+        .map(|&s| ds(faces(s, 1, 4)).get(0).unwrap())
+        .collect();
     for img in &imgs {
         assert_eq!(img.len(), 3 * 32 * 32);
         assert!(img.iter().all(|v| (-1.0..=1.0).contains(v)));
@@ -82,8 +103,17 @@ fn styles_differ_and_values_stay_in_range() {
 #[test]
 fn batches_have_shapes_labels_ranges_and_wrap_epochs() {
     let d = Dataset::new(
-        Arc::new(Digits { style: digits::Style::Street, size: 32, channels: 3, n: 10, seed: 0 }),
-        Output { range: (0.0, 1.0), flip: true },
+        Arc::new(Digits {
+            style: digits::Style::Street,
+            size: 32,
+            channels: 3,
+            n: 10,
+            seed: 0,
+        }),
+        Output {
+            range: (0.0, 1.0),
+            flip: true,
+        },
         5,
     )
     .unwrap();
@@ -92,7 +122,10 @@ fn batches_have_shapes_labels_ranges_and_wrap_epochs() {
     assert_eq!(b.x.len(), 4 * 3 * 32 * 32);
     assert_eq!(b.y.len(), 4);
     assert!(b.x.iter().all(|v| (0.0..=1.0).contains(v)));
-    assert!(b.y.iter().all(|&y| (0.0..10.0).contains(&y) && y.fract() == 0.0));
+    assert!(
+        b.y.iter()
+            .all(|&y| (0.0..10.0).contains(&y) && y.fract() == 0.0)
+    );
     d.batch(4).unwrap();
     assert_eq!(d.epoch(), 0);
     d.batch(4).unwrap();
@@ -103,7 +136,14 @@ fn batches_have_shapes_labels_ranges_and_wrap_epochs() {
     d.batch(7).unwrap();
     assert_eq!(d.epoch(), 2);
     // same seed, same batches
-    let e = |seed| Dataset::new(Arc::new(faces(Style::Emoji, 0, 30)), Output::default(), seed).unwrap();
+    let e = |seed| {
+        Dataset::new(
+            Arc::new(faces(Style::Emoji, 0, 30)),
+            Output::default(),
+            seed,
+        )
+        .unwrap()
+    };
     assert_eq!(e(1).batch(5).unwrap().x, e(1).batch(5).unwrap().x);
     assert_ne!(e(1).batch(5).unwrap().x, e(2).batch(5).unwrap().x);
 }
@@ -122,10 +162,20 @@ fn split_and_subset_are_disjoint_views() {
 
 #[test]
 fn resize_averages_areas_down_and_keeps_constants_up() {
-    let p = Planar { c: 1, h: 4, w: 4, v: (0..16).map(|v| v as f32).collect() };
+    let p = Planar {
+        c: 1,
+        h: 4,
+        w: 4,
+        v: (0..16).map(|v| v as f32).collect(),
+    };
     let down = p.resize(2, 2);
     assert_eq!(down.v, vec![2.5, 4.5, 10.5, 12.5]);
-    let flat = Planar { c: 3, h: 3, w: 5, v: vec![0.25; 45] };
+    let flat = Planar {
+        c: 3,
+        h: 3,
+        w: 5,
+        v: vec![0.25; 45],
+    };
     let up = flat.resize(7, 11);
     assert!(up.v.iter().all(|v| (v - 0.25).abs() < 1e-6));
     assert_eq!(p.center_crop(2).v, vec![5.0, 6.0, 9.0, 10.0]);
@@ -157,13 +207,27 @@ fn write_folder(root: &Path) {
     let dogs = root.join("dogs");
     std::fs::create_dir_all(&cats).unwrap();
     std::fs::create_dir_all(&dogs).unwrap();
-    ImageBuffer::from_fn(20, 10, |x, _| Rgb([x as u8 * 10, 0, 255])).save(cats.join("rgb.png")).unwrap();
-    ImageBuffer::from_fn(8, 8, |_, _| Luma([128u8])).save(cats.join("gray.png")).unwrap();
-    ImageBuffer::from_fn(9, 9, |_, _| Rgba([255u8, 0, 0, 10])).save(dogs.join("rgba.png")).unwrap();
-    ImageBuffer::from_fn(6, 6, |_, _| Rgb([65535u16, 0, 0])).save(dogs.join("deep16.png")).unwrap();
-    ImageBuffer::from_fn(1, 1, |_, _| Rgb([0u8, 255, 0])).save(dogs.join("one.png")).unwrap();
-    ImageBuffer::from_fn(12, 12, |_, _| Rgb([200u8, 200, 200])).save(dogs.join("photo.jpg")).unwrap();
-    ImageBuffer::from_fn(5, 7, |_, _| Rgb([0u8, 0, 0])).save(dogs.join("pic.bmp")).unwrap();
+    ImageBuffer::from_fn(20, 10, |x, _| Rgb([x as u8 * 10, 0, 255]))
+        .save(cats.join("rgb.png"))
+        .unwrap();
+    ImageBuffer::from_fn(8, 8, |_, _| Luma([128u8]))
+        .save(cats.join("gray.png"))
+        .unwrap();
+    ImageBuffer::from_fn(9, 9, |_, _| Rgba([255u8, 0, 0, 10]))
+        .save(dogs.join("rgba.png"))
+        .unwrap();
+    ImageBuffer::from_fn(6, 6, |_, _| Rgb([65535u16, 0, 0]))
+        .save(dogs.join("deep16.png"))
+        .unwrap();
+    ImageBuffer::from_fn(1, 1, |_, _| Rgb([0u8, 255, 0]))
+        .save(dogs.join("one.png"))
+        .unwrap();
+    ImageBuffer::from_fn(12, 12, |_, _| Rgb([200u8, 200, 200]))
+        .save(dogs.join("photo.jpg"))
+        .unwrap();
+    ImageBuffer::from_fn(5, 7, |_, _| Rgb([0u8, 0, 0]))
+        .save(dogs.join("pic.bmp"))
+        .unwrap();
     std::fs::write(cats.join("corrupt.png"), b"this is not an image").unwrap();
     let good = std::fs::read(cats.join("rgb.png")).unwrap();
     std::fs::write(cats.join("truncated.png"), &good[..good.len() / 2]).unwrap();
@@ -188,7 +252,10 @@ fn image_folder_skips_bad_files_labels_subdirs_and_caches() {
     assert_eq!(f.len(), 7, "seven readable images");
     assert_eq!(f.header.skipped_count, 3, "{:?}", f.header.skipped);
     let report = f.skipped_report().unwrap();
-    assert!(report.contains("corrupt.png") && report.contains("huge.png"), "{report}");
+    assert!(
+        report.contains("corrupt.png") && report.contains("huge.png"),
+        "{report}"
+    );
     assert_eq!(f.shape(), [3, 16, 16]);
     assert_eq!(f.classes(), vec!["cats", "dogs"]);
     let labels: Vec<_> = (0..7).map(|i| f.label(i).unwrap()).collect();
@@ -198,15 +265,34 @@ fn image_folder_skips_bad_files_labels_subdirs_and_caches() {
     }
     let again = ImageFolder::open(&root, &o).unwrap();
     assert!(again.from_cache, "the second open reads the cache");
-    assert_eq!((0..7).map(|i| again.image(i).unwrap()).collect::<Vec<_>>(), (0..7).map(|i| f.image(i).unwrap()).collect::<Vec<_>>());
+    assert_eq!(
+        (0..7).map(|i| again.image(i).unwrap()).collect::<Vec<_>>(),
+        (0..7).map(|i| f.image(i).unwrap()).collect::<Vec<_>>()
+    );
     // a grayscale load is a different cache entry with one channel
-    let g = ImageFolder::open(&root, &FolderOptions { grayscale: true, ..o.clone() }).unwrap();
+    let g = ImageFolder::open(
+        &root,
+        &FolderOptions {
+            grayscale: true,
+            ..o.clone()
+        },
+    )
+    .unwrap();
     assert!(!g.from_cache);
     assert_eq!(g.shape(), [1, 16, 16]);
     // the flat folder has no images of its own
-    let err = ImageFolder::open(&root, &FolderOptions::default()).err().unwrap().0;
-    assert!(err.contains("no usable image") && err.contains(&root.display().to_string()), "{err}");
-    let bad = ImageFolder::open(&root.join("cats").join("x"), &FolderOptions::default()).err().unwrap().0;
+    let err = ImageFolder::open(&root, &FolderOptions::default())
+        .err()
+        .unwrap()
+        .0;
+    assert!(
+        err.contains("no usable image") && err.contains(&root.display().to_string()),
+        "{err}"
+    );
+    let bad = ImageFolder::open(&root.join("cats").join("x"), &FolderOptions::default())
+        .err()
+        .unwrap()
+        .0;
     assert!(bad.contains("not a folder"), "{bad}");
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -214,7 +300,10 @@ fn image_folder_skips_bad_files_labels_subdirs_and_caches() {
 #[test]
 fn npy_round_trips_and_reads_other_dtypes() {
     let dir = tmp("npy");
-    let a = npy::Array { shape: vec![2, 3, 4], values: (0..24).map(|v| v as f32 * 0.5 - 3.0).collect() };
+    let a = npy::Array {
+        shape: vec![2, 3, 4],
+        values: (0..24).map(|v| v as f32 * 0.5 - 3.0).collect(),
+    };
     let p = dir.join("a.npy");
     npy::write(&p, &a).unwrap();
     assert_eq!(npy::read(&p).unwrap(), a);
@@ -237,7 +326,12 @@ fn npy_round_trips_and_reads_other_dtypes() {
     b.extend(1.5f64.to_le_bytes());
     b.extend((-2.0f64).to_le_bytes());
     assert_eq!(npy::parse(&b).unwrap().values, vec![1.5, -2.0]);
-    assert!(npy::parse(&b[..b.len() - 3]).unwrap_err().0.contains("truncated"));
+    assert!(
+        npy::parse(&b[..b.len() - 3])
+            .unwrap_err()
+            .0
+            .contains("truncated")
+    );
     assert!(npy::parse(b"garbage!!!!!").is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -257,10 +351,18 @@ fn idx_files_load_as_mnist_gzipped_or_not() {
     assert_eq!(a.shape, vec![3, 28, 28]);
     assert_eq!(a.values[300], (300 % 256) as f32);
     assert_eq!(l.unwrap().values, vec![7.0, 0.0, 9.0]);
-    assert!(idx::parse(&images[..100]).unwrap_err().0.contains("truncated"));
+    assert!(
+        idx::parse(&images[..100])
+            .unwrap_err()
+            .0
+            .contains("truncated")
+    );
     // through the script binding
     let (engine, _) = ganbook::run::bare_engine();
-    let script = format!("let d = mnist(\"{}\"); [d.len(), d.labels().to_array(), d.batch(2).shape()]", dir.display());
+    let script = format!(
+        "let d = mnist(\"{}\"); [d.len(), d.labels().to_array(), d.batch(2).shape()]",
+        dir.display()
+    );
     let r: rhai::Array = engine.eval(&script).unwrap();
     assert_eq!(r[0].as_int().unwrap(), 3);
     assert_eq!(format!("{:?}", r[2]), "[2, 1, 28, 28]");
@@ -277,14 +379,29 @@ fn script_bindings_make_datasets_and_reject_bad_options() {
     assert_eq!(format!("{shape:?}"), "[4, 3, 48, 48]");
     let n: i64 = engine.eval("digits(#{n: 12}).split(0.5)[1].len()").unwrap();
     assert_eq!(n, 6);
-    let e = engine.eval::<rhai::Dynamic>("faces(#{colour: 1})").unwrap_err().to_string();
+    let e = engine
+        .eval::<rhai::Dynamic>("faces(#{colour: 1})")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown option 'colour'"), "{e}");
-    let e = engine.eval::<rhai::Dynamic>("faces(#{style: \"oil\"})").unwrap_err().to_string();
+    let e = engine
+        .eval::<rhai::Dynamic>("faces(#{style: \"oil\"})")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("webtoon, emoji, photo"), "{e}");
-    let e = engine.eval::<rhai::Dynamic>("digits(#{size: 8})").unwrap_err().to_string();
+    let e = engine
+        .eval::<rhai::Dynamic>("digits(#{size: 8})")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("28 to 152"), "{e}");
-    let e = engine.eval::<rhai::Dynamic>("image_folder(\"/no/such/folder\")").unwrap_err().to_string();
+    let e = engine
+        .eval::<rhai::Dynamic>("image_folder(\"/no/such/folder\")")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("/no/such/folder"), "{e}");
-    let e = engine.eval::<rhai::Dynamic>("faces(#{n: 5}).attributes(); image_folder(\"/\", #{labels: \"x\"})").unwrap_err().to_string();
+    let e = engine
+        .eval::<rhai::Dynamic>("faces(#{n: 5}).attributes(); image_folder(\"/\", #{labels: \"x\"})")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("subdirs"), "{e}");
 }

@@ -3,6 +3,7 @@
 //! the same process, their ratio. Timings are wall-clock on a shared machine: compare ratios
 //! measured in one run, not absolute figures across runs.
 
+pub mod data;
 pub mod dcgan32;
 
 use crate::bail;
@@ -19,11 +20,23 @@ pub struct Settings {
 type BenchFn = fn(&Settings) -> Result<()>;
 
 /// Every benchmark, by name, with what it measures.
-pub const BENCHES: &[(&str, &str, BenchFn)] = &[(
-    "dcgan32",
-    "DCGAN 32x32 batch 64 training step: script vs the same step in Rust",
-    dcgan32::run,
-)];
+pub const BENCHES: &[(&str, &str, BenchFn)] = &[
+    (
+        "dcgan32",
+        "DCGAN 32x32 batch 64 training step: script vs the same step in Rust",
+        dcgan32::run,
+    ),
+    (
+        "faces32",
+        "procedural faces at 32x32: images per second on one thread, per style",
+        data::faces32,
+    ),
+    (
+        "image_folder",
+        "10,000 64x64 PNGs: first load (decode) vs second (disk cache)",
+        data::image_folder,
+    ),
+];
 
 /// Runs the named benchmarks (all when `names` is empty).
 pub fn run(names: &[String], settings: &Settings) -> Result<()> {

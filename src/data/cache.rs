@@ -50,8 +50,44 @@ pub fn key(parts: &[String]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads an entry; None when absent or unreadable (a damaged entry is a miss, not an error).
-pub fn load(dir: Option<&Path>, key: &str) -> Option<(Header, Vec<u8>)> {
+/// The pixels of a folder: decoded in memory, or a cache entry read image by image.
+pub enum Pixels {
+    Memory(Vec<u8>),
+    /// The entry file and where its pixels start (reads go through the page cache, so a
+    /// cached folder opens without reading its pixels up front).
+    File(std::fs::File, u64),
+}
+
+impl Pixels {
+    /// `len` bytes from `start`.
+    pub fn read(&self, start: usize, len: usize) -> Result<Vec<u8>> {
+        match self {
+            Pixels::Memory(v) => Ok(v[start..start + len].to_vec()),
+            Pixels::File(f, offset) => {
+                let mut buf = vec![0u8; len];
+                read_at(f, &mut buf, offset + start as u64)
+                    .map_err(|e| err!("cannot read the image cache: {e}"))?;
+                Ok(buf)
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = f;
+    f.seek(SeekFrom::Start(at))?;
+    f.read_exact(buf)
+}
+
+/// Opens an entry; None when absent or damaged (a damaged entry is a miss, not an error).
+pub fn load(dir: Option<&Path>, key: &str) -> Option<(Header, Pixels)> {
     let d = dir.map_or_else(self::dir, Path::to_path_buf);
     let mut f = std::fs::File::open(d.join(format!("{key}.bin"))).ok()?;
     let mut len = [0u8; 8];
@@ -64,9 +100,8 @@ pub fn load(dir: Option<&Path>, key: &str) -> Option<(Header, Vec<u8>)> {
     f.read_exact(&mut head).ok()?;
     let header: Header = serde_json::from_slice(&head).ok()?;
     let size = header.n * header.shape.iter().product::<usize>();
-    let mut pixels = Vec::with_capacity(size);
-    f.read_to_end(&mut pixels).ok()?;
-    (pixels.len() == size).then_some((header, pixels))
+    let total = f.metadata().ok()?.len();
+    (total == (8 + len + size) as u64).then_some((header, Pixels::File(f, (8 + len) as u64)))
 }
 
 /// Writes an entry (best effort is not enough here: a failure is reported to the caller,

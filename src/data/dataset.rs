@@ -74,7 +74,12 @@ impl Dataset {
         Ok(Self::with_view(source, view, out, seed))
     }
 
-    fn with_view(source: Arc<dyn Source>, view: Arc<Vec<usize>>, out: Output, seed: u64) -> Dataset {
+    fn with_view(
+        source: Arc<dyn Source>,
+        view: Arc<Vec<usize>>,
+        out: Output,
+        seed: u64,
+    ) -> Dataset {
         Dataset {
             inner: Arc::new(Inner {
                 source,
@@ -114,7 +119,10 @@ impl Dataset {
     fn check(&self, i: usize) -> Result<usize> {
         match self.inner.view.get(i) {
             Some(&k) => Ok(k),
-            None => bail!("index {i} is out of range for a data set of {} images", self.len()),
+            None => bail!(
+                "index {i} is out of range for a data set of {} images",
+                self.len()
+            ),
         }
     }
 
@@ -133,7 +141,11 @@ impl Dataset {
     /// Every label [len] (None when the data has no classes).
     pub fn labels(&self) -> Option<Vec<f32>> {
         let s = &self.inner.source;
-        self.inner.view.iter().map(|&k| s.label(k).map(|l| l as f32)).collect()
+        self.inner
+            .view
+            .iter()
+            .map(|&k| s.label(k).map(|l| l as f32))
+            .collect()
     }
 
     pub fn classes(&self) -> Vec<String> {
@@ -250,7 +262,11 @@ impl Dataset {
                     idx.push((order[at], epoch, at));
                     at += 1;
                 }
-                let b = me.make(&idx).map(|(x, y)| Batch { x, y, end: (epoch, at) });
+                let b = me.make(&idx).map(|(x, y)| Batch {
+                    x,
+                    y,
+                    end: (epoch, at),
+                });
                 let stop = b.is_err();
                 if tx.send(b).is_err() || stop {
                     return;
@@ -279,7 +295,9 @@ impl Dataset {
         let mut y = Vec::with_capacity(idx.len());
         for &(k, e, p) in idx {
             let mut img = self.inner.source.image(k)?;
-            if self.inner.out.flip && item_rng(self.inner.seed, 42 + e as u64, p as u64).random::<bool>() {
+            if self.inner.out.flip
+                && item_rng(self.inner.seed, 42 + e as u64, p as u64).random::<bool>()
+            {
                 flip(&mut img, w);
             }
             scale_into(&mut img, self.inner.out.range);

@@ -87,7 +87,17 @@ impl Digits {
     /// Draws digit `d` (strokes of width `lw`) with its glyph box at centre (cx, cy), size
     /// (gw, gh), in drawing units; `jitter` bends the skeleton smoothly.
     #[allow(clippy::too_many_arguments)]
-    fn draw_glyph(c: &mut Canvas, d: usize, cx: f32, cy: f32, gw: f32, gh: f32, lw: f32, jitter: (f32, u64), col: [f32; 3]) {
+    fn draw_glyph(
+        c: &mut Canvas,
+        d: usize,
+        cx: f32,
+        cy: f32,
+        gw: f32,
+        gh: f32,
+        lw: f32,
+        jitter: (f32, u64),
+        col: [f32; 3],
+    ) {
         let (amp, js) = jitter;
         for stroke in glyph(d) {
             let pts: Pts = stroke
@@ -108,7 +118,10 @@ impl Digits {
         let slant = r.random_range(-0.35..0.25f32);
         let rot = r.random_range(-0.15..0.15f32);
         let scale = r.random_range(0.78..1.05f32);
-        let (dx, dy) = (r.random_range(-0.05..0.05f32), r.random_range(-0.04..0.04f32));
+        let (dx, dy) = (
+            r.random_range(-0.05..0.05f32),
+            r.random_range(-0.04..0.04f32),
+        );
         c.xf = Affine::unit(s, s).around(0.5, 0.5, rot, slant, scale, dx, dy);
         let gw = r.random_range(0.38..0.55f32) * if d == 1 { 0.6 } else { 1.0 };
         let lw = r.random_range(0.07..0.13f32);
@@ -131,13 +144,17 @@ impl Digits {
         let mut c = Canvas::new(s, s, bg);
         // texture: two octaves of value noise, and a lighting gradient
         let (ts, tamp) = (r.random::<u64>(), r.random_range(0.05..0.25f32));
-        let (gx, gy) = (r.random_range(-0.25..0.25f32), r.random_range(-0.25..0.25f32));
+        let (gx, gy) = (
+            r.random_range(-0.25..0.25f32),
+            r.random_range(-0.25..0.25f32),
+        );
         c.fill_with(
             (0.0, 0.0, 1.0, 1.0),
             1.0,
             |_, _| -1.0,
             |x, y| {
-                let n = value_noise(ts, x * 5.0, y * 5.0) * 0.6 + value_noise(ts ^ 9, x * 13.0, y * 13.0) * 0.4;
+                let n = value_noise(ts, x * 5.0, y * 5.0) * 0.6
+                    + value_noise(ts ^ 9, x * 13.0, y * 13.0) * 0.4;
                 let k = 1.0 + tamp * (n - 0.5) * 2.0 + gx * (x - 0.5) + gy * (y - 0.5);
                 [bg[0] * k, bg[1] * k, bg[2] * k]
             },
@@ -145,7 +162,10 @@ impl Digits {
         let scale = r.random_range(0.85..1.1f32);
         let rot = r.random_range(-0.08..0.08f32);
         let slant = r.random_range(-0.15..0.1f32);
-        let (dx, dy) = (r.random_range(-0.04..0.04f32), r.random_range(-0.05..0.05f32));
+        let (dx, dy) = (
+            r.random_range(-0.04..0.04f32),
+            r.random_range(-0.05..0.05f32),
+        );
         c.xf = Affine::unit(s, s).around(0.5, 0.5, rot, slant, scale, dx, dy);
         let gw = r.random_range(0.36..0.46f32);
         let gh = r.random_range(0.6..0.72f32);
@@ -157,7 +177,17 @@ impl Digits {
                 Self::draw_glyph(&mut c, nd, 0.5 + off, 0.5, gw, gh, lw, (0.0, 0), fg);
             }
         }
-        Self::draw_glyph(&mut c, d, 0.5, 0.5, if d == 1 { gw * 0.7 } else { gw }, gh, lw, (0.0, 0), fg);
+        Self::draw_glyph(
+            &mut c,
+            d,
+            0.5,
+            0.5,
+            if d == 1 { gw * 0.7 } else { gw },
+            gh,
+            lw,
+            (0.0, 0),
+            fg,
+        );
         c.blur(r.random_range(0.3..0.9f32) * s as f32 / 32.0);
         c.noise(r.random_range(0.01..0.05f32), r.random(), false);
         c.clamp();
@@ -197,6 +227,9 @@ impl Source for Digits {
             Style::Handwritten => "handwritten",
             Style::Street => "street",
         };
-        format!("digits {style} n={} [{}, {}, {}]", self.n, self.channels, self.size, self.size)
+        format!(
+            "digits {style} n={} [{}, {}, {}]",
+            self.n, self.channels, self.size, self.size
+        )
     }
 }

@@ -41,10 +41,16 @@ pub fn parse(b: &[u8]) -> Result<Array> {
     let shape: Vec<usize> = (0..rank)
         .map(|i| u32::from_be_bytes(b[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
         .collect();
-    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).unwrap_or(usize::MAX);
+    let n = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .unwrap_or(usize::MAX);
     let data = &b[head..];
     if n.checked_mul(size).is_none_or(|need| data.len() < need) {
-        bail!("truncated: shape {shape:?} needs more data than the file's {} bytes", data.len());
+        bail!(
+            "truncated: shape {shape:?} needs more data than the file's {} bytes",
+            data.len()
+        );
     }
     let values = data[..n * size]
         .chunks_exact(size)
@@ -75,21 +81,40 @@ pub fn encode_u8(shape: &[usize], values: &[u8]) -> Vec<u8> {
 /// found by replacing `images-idx3` with `labels-idx1` in its name. Labels are optional.
 pub fn load_mnist(path: &Path) -> Result<(Array, Option<Array>)> {
     let images = if path.is_dir() {
-        let names = ["train-images-idx3-ubyte", "train-images.idx3-ubyte", "t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"];
+        let names = [
+            "train-images-idx3-ubyte",
+            "train-images.idx3-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-images.idx3-ubyte",
+        ];
         names
             .iter()
             .flat_map(|n| [path.join(n), path.join(format!("{n}.gz"))])
             .find(|p| p.is_file())
-            .ok_or_else(|| err!("mnist: no train-images-idx3-ubyte[.gz] or t10k-images-idx3-ubyte[.gz] in {}", path.display()))?
+            .ok_or_else(|| {
+                err!(
+                    "mnist: no train-images-idx3-ubyte[.gz] or t10k-images-idx3-ubyte[.gz] in {}",
+                    path.display()
+                )
+            })?
     } else {
         path.to_path_buf()
     };
     let a = read(&images)?;
     if a.shape.len() != 3 {
-        bail!("mnist: {} holds shape {:?}, expected images [n, h, w]", images.display(), a.shape);
+        bail!(
+            "mnist: {} holds shape {:?}, expected images [n, h, w]",
+            images.display(),
+            a.shape
+        );
     }
-    let name = images.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let lname = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
+    let name = images
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let lname = name
+        .replace("images-idx3", "labels-idx1")
+        .replace("images.idx3", "labels.idx1");
     let plain = lname.strip_suffix(".gz").unwrap_or(&lname).to_string();
     let lpath = [plain.clone(), format!("{plain}.gz")]
         .into_iter()
@@ -99,7 +124,12 @@ pub fn load_mnist(path: &Path) -> Result<(Array, Option<Array>)> {
         Some(lpath) => {
             let l = read(&lpath)?;
             if l.shape != [a.shape[0]] {
-                bail!("mnist: {} holds shape {:?}, expected {} labels", lpath.display(), l.shape, a.shape[0]);
+                bail!(
+                    "mnist: {} holds shape {:?}, expected {} labels",
+                    lpath.display(),
+                    l.shape,
+                    a.shape[0]
+                );
             }
             Some(l)
         }

@@ -3,7 +3,7 @@
 //! decoded folder is cached on disk (see [`super::cache`]) so the next run starts fast.
 //! Unreadable files are skipped and reported; a folder with no usable image is an error.
 
-use super::cache::{self, Header};
+use super::cache::{self, Header, Pixels};
 use super::source::Source;
 use super::transforms::Planar;
 use crate::error::{Result, guard};
@@ -37,7 +37,7 @@ pub struct FolderOptions {
 pub struct ImageFolder {
     pub root: PathBuf,
     pub header: Header,
-    pixels: Vec<u8>,
+    pixels: Pixels,
     /// Whether this load came from the cache.
     pub from_cache: bool,
 }
@@ -47,11 +47,15 @@ fn list(root: &Path, deep: bool) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&d).map_err(|e| err!("image_folder: cannot read {}: {e}", d.display()))?;
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| err!("image_folder: cannot read {}: {e}", d.display()))?;
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            let is_dir = e.file_type().map_or_else(
+                |_| p.is_dir(),
+                |t| t.is_dir() || (t.is_symlink() && p.is_dir()),
+            );
+            if is_dir {
                 if deep {
                     stack.push(p);
                 }
@@ -126,11 +130,18 @@ impl ImageFolder {
         if o.cache
             && let Some((header, pixels)) = cache::load(o.cache_dir.as_deref(), &key)
         {
-            return Ok(ImageFolder { root: root.to_path_buf(), header, pixels, from_cache: true });
+            return Ok(ImageFolder {
+                root: root.to_path_buf(),
+                header,
+                pixels,
+                from_cache: true,
+            });
         }
         let loaded = Self::decode_all(root, &files, o)?;
         if o.cache {
-            let _ = cache::store(o.cache_dir.as_deref(), &key, &loaded.header, &loaded.pixels);
+            if let Pixels::Memory(p) = &loaded.pixels {
+                let _ = cache::store(o.cache_dir.as_deref(), &key, &loaded.header, p);
+            }
         }
         Ok(loaded)
     }
@@ -141,7 +152,9 @@ impl ImageFolder {
         let mut first = 0;
         if size.is_none() {
             while first < files.len() {
-                if let Ok(p) = decode(&files[first], o.grayscale).and_then(|p| transform(p, o, None)) {
+                if let Ok(p) =
+                    decode(&files[first], o.grayscale).and_then(|p| transform(p, o, None))
+                {
                     size = Some((p.h, p.w));
                     break;
                 }
@@ -149,10 +162,16 @@ impl ImageFolder {
             }
         }
         let Some((h, w)) = size else {
-            bail!("image_folder: no usable image in {} ({} image files found)", root.display(), files.len());
+            bail!(
+                "image_folder: no usable image in {} ({} image files found)",
+                root.display(),
+                files.len()
+            );
         };
         let c = if o.grayscale { 1 } else { 3 };
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(8);
         let chunk = files.len().div_ceil(threads).max(1);
         let results: Vec<Result<Vec<u8>>> = std::thread::scope(|s| {
             let handles: Vec<_> = files
@@ -168,7 +187,10 @@ impl ImageFolder {
                     })
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
         });
         let mut pixels = Vec::with_capacity(files.len() * c * h * w);
         let mut labels = Vec::new();
@@ -211,10 +233,25 @@ impl ImageFolder {
             classes = labels.clone();
             classes.sort();
             classes.dedup();
-            labels.iter().map(|l| classes.binary_search(l).unwrap_or(0)).collect()
+            labels
+                .iter()
+                .map(|l| classes.binary_search(l).unwrap_or(0))
+                .collect()
         });
-        let header = Header { n, shape: [c, h, w], labels, classes, skipped, skipped_count };
-        Ok(ImageFolder { root: root.to_path_buf(), header, pixels, from_cache: false })
+        let header = Header {
+            n,
+            shape: [c, h, w],
+            labels,
+            classes,
+            skipped,
+            skipped_count,
+        };
+        Ok(ImageFolder {
+            root: root.to_path_buf(),
+            header,
+            pixels: Pixels::Memory(pixels),
+            from_cache: false,
+        })
     }
 
     /// One line about skipped files, if any.
@@ -226,7 +263,11 @@ impl ImageFolder {
                 h.skipped_count,
                 self.root.display(),
                 h.skipped.join("; "),
-                if h.skipped_count > h.skipped.len() { "; ..." } else { "" }
+                if h.skipped_count > h.skipped.len() {
+                    "; ..."
+                } else {
+                    ""
+                }
             )
         })
     }
@@ -243,7 +284,8 @@ impl Source for ImageFolder {
 
     fn image(&self, i: usize) -> Result<Vec<f32>> {
         let size: usize = self.header.shape.iter().product();
-        Ok(self.pixels[i * size..(i + 1) * size].iter().map(|&b| b as f32 / 255.0).collect())
+        let bytes = self.pixels.read(i * size, size)?;
+        Ok(bytes.iter().map(|&b| b as f32 / 255.0).collect())
     }
 
     fn label(&self, i: usize) -> Option<usize> {
@@ -256,6 +298,10 @@ impl Source for ImageFolder {
 
     fn describe(&self) -> String {
         let [c, h, w] = self.header.shape;
-        format!("image_folder {} n={} [{c}, {h}, {w}]", self.root.display(), self.header.n)
+        format!(
+            "image_folder {} n={} [{c}, {h}, {w}]",
+            self.root.display(),
+            self.header.n
+        )
     }
 }

@@ -18,7 +18,13 @@ pub struct Memory {
 impl Memory {
     /// From values [N, C, H, W] (or [N, H, W]: one channel) scaled by `1 / scale`, and
     /// labels given as whole numbers (classes 0..=max).
-    pub fn new(what: &str, shape: &[usize], mut values: Vec<f32>, scale: f32, labels: Option<Vec<f32>>) -> Result<Memory> {
+    pub fn new(
+        what: &str,
+        shape: &[usize],
+        mut values: Vec<f32>,
+        scale: f32,
+        labels: Option<Vec<f32>>,
+    ) -> Result<Memory> {
         let (n, chw) = match *shape {
             [n, h, w] => (n, [1, h, w]),
             [n, c, h, w] => (n, [c, h, w]),
@@ -41,9 +47,19 @@ impl Memory {
         };
         let classes = labels
             .as_ref()
-            .map(|l| (0..=l.iter().copied().max().unwrap_or(0)).map(|k| k.to_string()).collect())
+            .map(|l| {
+                (0..=l.iter().copied().max().unwrap_or(0))
+                    .map(|k| k.to_string())
+                    .collect()
+            })
             .unwrap_or_default();
-        Ok(Memory { what: what.to_string(), shape: chw, values, labels, classes })
+        Ok(Memory {
+            what: what.to_string(),
+            shape: chw,
+            values,
+            labels,
+            classes,
+        })
     }
 }
 

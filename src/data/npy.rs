@@ -25,7 +25,8 @@ fn field<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 }
 
 pub fn read(path: &Path) -> Result<Array> {
-    let bytes = std::fs::read(path).map_err(|e| err!("npy: cannot read {}: {e}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| err!("npy: cannot read {}: {e}", path.display()))?;
     parse(&bytes).map_err(|e| err!("npy: {}: {e}", path.display()))
 }
 
@@ -66,7 +67,11 @@ pub fn parse(b: &[u8]) -> Result<Array> {
         d => bail!("dtype '{d}' is not supported (uint8, float32, float64)"),
     };
     if data.len() < n * size {
-        bail!("truncated: shape {shape:?} needs {} bytes of data, the file has {}", n * size, data.len());
+        bail!(
+            "truncated: shape {shape:?} needs {} bytes of data, the file has {}",
+            n * size,
+            data.len()
+        );
     }
     let values = match size {
         1 => data[..n].iter().map(|&v| v as f32).collect(),
@@ -74,14 +79,22 @@ pub fn parse(b: &[u8]) -> Result<Array> {
             .chunks_exact(4)
             .map(|c| {
                 let a = [c[0], c[1], c[2], c[3]];
-                if big { f32::from_be_bytes(a) } else { f32::from_le_bytes(a) }
+                if big {
+                    f32::from_be_bytes(a)
+                } else {
+                    f32::from_le_bytes(a)
+                }
             })
             .collect(),
         _ => data[..8 * n]
             .chunks_exact(8)
             .map(|c| {
                 let a: [u8; 8] = c.try_into().unwrap();
-                (if big { f64::from_be_bytes(a) } else { f64::from_le_bytes(a) }) as f32
+                (if big {
+                    f64::from_be_bytes(a)
+                } else {
+                    f64::from_le_bytes(a)
+                }) as f32
             })
             .collect(),
     };
@@ -91,7 +104,11 @@ pub fn parse(b: &[u8]) -> Result<Array> {
 /// Writes float32 (little endian, C order), version 1.0.
 pub fn write(path: &Path, a: &Array) -> Result<()> {
     let dims: Vec<String> = a.shape.iter().map(|d| d.to_string()).collect();
-    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let shape = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
@@ -104,7 +121,8 @@ pub fn write(path: &Path, a: &Array) -> Result<()> {
         bytes.extend(v.to_le_bytes());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| err!("save_npy: cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| err!("save_npy: cannot create {}: {e}", dir.display()))?;
     }
     crate::run::write_atomic(path, &bytes)
 }
@@ -126,6 +144,10 @@ pub fn nhwc_to_nchw(a: &Array) -> Result<Array> {
             }
         }
     }
-    let shape = if a.shape.len() == 4 { vec![n, c, h, w] } else { vec![c, h, w] };
+    let shape = if a.shape.len() == 4 {
+        vec![n, c, h, w]
+    } else {
+        vec![c, h, w]
+    };
     Ok(Array { shape, values: v })
 }

@@ -17,7 +17,16 @@ impl Affine {
 
     /// This map after a rotation by `angle` (radians), a shear `slant` (x += slant * y) and a
     /// scale `s`, all about the drawing point `(cx, cy)`, then a shift `(dx, dy)`.
-    pub fn around(self, cx: f32, cy: f32, angle: f32, slant: f32, s: f32, dx: f32, dy: f32) -> Affine {
+    pub fn around(
+        self,
+        cx: f32,
+        cy: f32,
+        angle: f32,
+        slant: f32,
+        s: f32,
+        dx: f32,
+        dy: f32,
+    ) -> Affine {
         let (sn, cs) = angle.sin_cos();
         // local = R * Shear * S: x' = s*(cs*(x + slant*y) - sn*y), y' = s*(sn*(x + slant*y) + cs*y)
         let m = [s * cs, s * (cs * slant - sn), s * sn, s * (sn * slant + cs)];
@@ -90,7 +99,12 @@ impl Canvas {
         let inv = self.xf.inverse();
         let s = self.xf.scale();
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-        for (x, y) in [(bbox.0, bbox.1), (bbox.2, bbox.1), (bbox.0, bbox.3), (bbox.2, bbox.3)] {
+        for (x, y) in [
+            (bbox.0, bbox.1),
+            (bbox.2, bbox.1),
+            (bbox.0, bbox.3),
+            (bbox.2, bbox.3),
+        ] {
             let (px, py) = self.xf.apply(x, y);
             (x0, y0, x1, y1) = (x0.min(px), y0.min(py), x1.max(px), y1.max(py));
         }
@@ -120,18 +134,24 @@ impl Canvas {
     }
 
     pub fn ellipse(&mut self, cx: f32, cy: f32, rx: f32, ry: f32, color: [f32; 3]) {
-        self.fill(ebox(cx, cy, rx, ry), color, |x, y| ellipse(x - cx, y - cy, rx, ry));
+        self.fill(ebox(cx, cy, rx, ry), color, |x, y| {
+            ellipse(x - cx, y - cy, rx, ry)
+        });
     }
 
     /// An ellipse outline of width `lw` centred on the ellipse.
     pub fn ellipse_ring(&mut self, cx: f32, cy: f32, rx: f32, ry: f32, lw: f32, color: [f32; 3]) {
         let b = ebox(cx, cy, rx + lw, ry + lw);
-        self.fill(b, color, |x, y| ellipse(x - cx, y - cy, rx, ry).abs() - lw / 2.0);
+        self.fill(b, color, |x, y| {
+            ellipse(x - cx, y - cy, rx, ry).abs() - lw / 2.0
+        });
     }
 
     /// A thick polyline with round joins and caps.
     pub fn stroke(&mut self, pts: &[(f32, f32)], lw: f32, color: [f32; 3]) {
-        self.fill(path_box(pts, lw), color, |x, y| path_dist(pts, x, y) - lw / 2.0);
+        self.fill(path_box(pts, lw), color, |x, y| {
+            path_dist(pts, x, y) - lw / 2.0
+        });
     }
 
     /// A filled polygon (even-odd rule).
@@ -249,14 +269,18 @@ pub fn quad(p0: (f32, f32), p1: (f32, f32), p2: (f32, f32), n: usize) -> Vec<(f3
         .map(|i| {
             let t = i as f32 / n as f32;
             let (a, b, c) = ((1.0 - t) * (1.0 - t), 2.0 * t * (1.0 - t), t * t);
-            (a * p0.0 + b * p1.0 + c * p2.0, a * p0.1 + b * p1.1 + c * p2.1)
+            (
+                a * p0.0 + b * p1.0 + c * p2.0,
+                a * p0.1 + b * p1.1 + c * p2.1,
+            )
         })
         .collect()
 }
 
 /// A hash of (seed, a, b) to [0, 1).
 pub fn hash01(seed: u64, a: u64, b: u64) -> f32 {
-    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
@@ -281,7 +305,9 @@ pub fn blur_planes(px: &mut [f32], w: usize, h: usize, sigma: f32) {
         return;
     }
     let r = (sigma * 2.5).ceil() as isize;
-    let k: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let k: Vec<f32> = (-r..=r)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
     let sum: f32 = k.iter().sum();
     let k: Vec<f32> = k.iter().map(|v| v / sum).collect();
     let mut tmp = vec![0.0; w * h];
@@ -311,7 +337,11 @@ pub fn blur_planes(px: &mut [f32], w: usize, h: usize, sigma: f32) {
 
 /// Linear interpolation between two colours.
 pub fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 /// A colour scaled by `k`.

@@ -80,7 +80,12 @@ impl Planar {
         let v = (0..n)
             .map(|k| 0.299 * self.v[k] + 0.587 * self.v[n + k] + 0.114 * self.v[2 * n + k])
             .collect();
-        Planar { c: 1, h: self.h, w: self.w, v }
+        Planar {
+            c: 1,
+            h: self.h,
+            w: self.w,
+            v,
+        }
     }
 
     /// Three channels (gray repeated).
@@ -89,7 +94,12 @@ impl Planar {
             return self.clone();
         }
         let v = self.v.repeat(3);
-        Planar { c: 3, h: self.h, w: self.w, v }
+        Planar {
+            c: 3,
+            h: self.h,
+            w: self.w,
+            v,
+        }
     }
 }
 

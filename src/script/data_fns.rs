@@ -72,7 +72,11 @@ fn digits_fn(opts: &Map) -> Result<Dataset> {
 }
 
 fn faces_fn(opts: &Map) -> Result<Dataset> {
-    let o = Options::new(opts, "faces", &keys(&["style", "size", "n", "channels", "identities"]))?;
+    let o = Options::new(
+        opts,
+        "faces",
+        &keys(&["style", "size", "n", "channels", "identities"]),
+    )?;
     let src = Faces {
         style: faces::Style::parse(&o.str("style", "photo")?)?,
         size: size(&o, 32)?,
@@ -86,7 +90,15 @@ fn faces_fn(opts: &Map) -> Result<Dataset> {
 }
 
 fn image_folder_fn(path: &str, opts: &Map) -> Result<Dataset> {
-    let known = keys(&["size", "crop", "center_crop", "grayscale", "recursive", "labels", "cache"]);
+    let known = keys(&[
+        "size",
+        "crop",
+        "center_crop",
+        "grayscale",
+        "recursive",
+        "labels",
+        "cache",
+    ]);
     let o = Options::new(opts, "image_folder", &known)?;
     let crop = match o.get("crop") {
         None => None,
@@ -131,7 +143,13 @@ fn mnist_fn(path: &str, opts: &Map) -> Result<Dataset> {
     let o = Options::new(opts, "mnist", OUTPUT_KEYS)?;
     let (images, labels) = idx::load_mnist(Path::new(path))?;
     let what = format!("mnist {path}");
-    let src = Memory::new(&what, &images.shape, images.values, 255.0, labels.map(|l| l.values))?;
+    let src = Memory::new(
+        &what,
+        &images.shape,
+        images.values,
+        255.0,
+        labels.map(|l| l.values),
+    )?;
     let (out, seed) = output(&o)?;
     Dataset::new(Arc::new(src), out, seed)
 }
@@ -166,63 +184,133 @@ fn index(ds: &Dataset, i: INT) -> Result<usize> {
 
 fn register_methods(e: &mut Engine, ctx: &Arc<Context>) {
     type R<T> = ScriptResult<T>;
-    def(e, "len", "Dataset.len() -> int\nThe number of images.", |ds: &mut Dataset| ds.len() as INT);
-    def(e, "shape", "Dataset.shape() -> [C, H, W]", |ds: &mut Dataset| -> Array {
-        ds.shape().iter().map(|&d| Dynamic::from(d as INT)).collect()
-    });
-    def(e, "get", "Dataset.get(i) -> Tensor\nImage i as [C, H, W] (negative i counts from the end).", |ds: &mut Dataset, i: INT| -> R<DynTensor> {
-        call("get", || {
-            let [c, h, w] = ds.shape();
-            tensor(ds.get(index(ds, i)?)?, &[c, h, w])
-        })
-    });
-    def(e, "batch", "Dataset.batch(n) -> Tensor\nThe next n images [n, C, H, W] of a shuffled order that wraps around epochs (prepared in the background).", |ds: &mut Dataset, n: INT| -> R<DynTensor> {
-        call("batch", || Ok(batch_x(ds, n)?.0))
-    });
-    def(e, "batch_labeled", "Dataset.batch_labeled(n) -> #{x, y}\nLike batch(n), with y the class indices [n].", |ds: &mut Dataset, n: INT| -> R<Map> {
-        call("batch_labeled", || {
-            if ds.classes().is_empty() {
-                bail!("{} has no labels", ds.describe());
-            }
-            let (x, y) = batch_x(ds, n)?;
-            let len = y.len();
-            let mut m = Map::new();
-            m.insert("x".into(), Dynamic::from(x));
-            m.insert("y".into(), Dynamic::from(tensor(y, &[len])?));
-            Ok(m)
-        })
-    });
-    def(e, "labels", "Dataset.labels() -> Tensor\nEvery image's class index [len].", |ds: &mut Dataset| -> R<DynTensor> {
-        call("labels", || {
-            let l = ds.labels().ok_or_else(|| err!("{} has no labels", ds.describe()))?;
-            let n = l.len();
-            tensor(l, &[n])
-        })
-    });
-    def(e, "classes", "Dataset.classes() -> [string]\nClass names, index = label (empty when unlabelled).", |ds: &mut Dataset| -> Array {
-        ds.classes().into_iter().map(Dynamic::from).collect()
-    });
-    def(e, "attributes", "Dataset.attributes() -> #{names, values}\nThe attribute vector of every image (faces): names [A] and values [len, A].", |ds: &mut Dataset| -> R<Map> {
-        call("attributes", || {
-            let (names, v) = ds.attributes().ok_or_else(|| err!("{} has no attributes", ds.describe()))?;
-            let mut m = Map::new();
-            let a = names.len();
-            m.insert("names".into(), Dynamic::from(names.into_iter().map(Dynamic::from).collect::<Array>()));
-            m.insert("values".into(), Dynamic::from(tensor(v, &[ds.len(), a])?));
-            Ok(m)
-        })
-    });
-    def(e, "epoch", "Dataset.epoch() -> int\nFull passes made by batch() so far.", |ds: &mut Dataset| ds.epoch() as INT);
-    def(e, "split", "Dataset.split(frac) -> [a, b]\nTwo disjoint data sets: a random share frac of the images and the rest.", |ds: &mut Dataset, frac: FLOAT| -> R<Array> {
-        call("split", || {
-            let (a, b) = ds.split(frac)?;
-            Ok(vec![Dynamic::from(a), Dynamic::from(b)])
-        })
-    });
-    def(e, "subset", "Dataset.subset(n) -> Dataset\nn images chosen at random (seeded).", |ds: &mut Dataset, n: INT| -> R<Dataset> {
-        call("subset", || ds.subset(count(&Dynamic::from(n), "n")?))
-    });
-    for (doc, with_n) in [("Dataset.preview(name) -> string\nSaves a grid of 64 real images as NAME.png in the run folder; returns its path.", false), ("Dataset.preview(name, n) -> string\nLike preview(name) with n images.", true)] {
+    def(
+        e,
+        "len",
+        "Dataset.len() -> int\nThe number of images.",
+        |ds: &mut Dataset| ds.len() as INT,
+    );
+    def(
+        e,
+        "shape",
+        "Dataset.shape() -> [C, H, W]",
+        |ds: &mut Dataset| -> Array {
+            ds.shape()
+                .iter()
+                .map(|&d| Dynamic::from(d as INT))
+                .collect()
+        },
+    );
+    def(
+        e,
+        "get",
+        "Dataset.get(i) -> Tensor\nImage i as [C, H, W] (negative i counts from the end).",
+        |ds: &mut Dataset, i: INT| -> R<DynTensor> {
+            call("get", || {
+                let [c, h, w] = ds.shape();
+                tensor(ds.get(index(ds, i)?)?, &[c, h, w])
+            })
+        },
+    );
+    def(
+        e,
+        "batch",
+        "Dataset.batch(n) -> Tensor\nThe next n images [n, C, H, W] of a shuffled order that wraps around epochs (prepared in the background).",
+        |ds: &mut Dataset, n: INT| -> R<DynTensor> { call("batch", || Ok(batch_x(ds, n)?.0)) },
+    );
+    def(
+        e,
+        "batch_labeled",
+        "Dataset.batch_labeled(n) -> #{x, y}\nLike batch(n), with y the class indices [n].",
+        |ds: &mut Dataset, n: INT| -> R<Map> {
+            call("batch_labeled", || {
+                if ds.classes().is_empty() {
+                    bail!("{} has no labels", ds.describe());
+                }
+                let (x, y) = batch_x(ds, n)?;
+                let len = y.len();
+                let mut m = Map::new();
+                m.insert("x".into(), Dynamic::from(x));
+                m.insert("y".into(), Dynamic::from(tensor(y, &[len])?));
+                Ok(m)
+            })
+        },
+    );
+    def(
+        e,
+        "labels",
+        "Dataset.labels() -> Tensor\nEvery image's class index [len].",
+        |ds: &mut Dataset| -> R<DynTensor> {
+            call("labels", || {
+                let l = ds
+                    .labels()
+                    .ok_or_else(|| err!("{} has no labels", ds.describe()))?;
+                let n = l.len();
+                tensor(l, &[n])
+            })
+        },
+    );
+    def(
+        e,
+        "classes",
+        "Dataset.classes() -> [string]\nClass names, index = label (empty when unlabelled).",
+        |ds: &mut Dataset| -> Array { ds.classes().into_iter().map(Dynamic::from).collect() },
+    );
+    def(
+        e,
+        "attributes",
+        "Dataset.attributes() -> #{names, values}\nThe attribute vector of every image (faces): names [A] and values [len, A].",
+        |ds: &mut Dataset| -> R<Map> {
+            call("attributes", || {
+                let (names, v) = ds
+                    .attributes()
+                    .ok_or_else(|| err!("{} has no attributes", ds.describe()))?;
+                let mut m = Map::new();
+                let a = names.len();
+                m.insert(
+                    "names".into(),
+                    Dynamic::from(names.into_iter().map(Dynamic::from).collect::<Array>()),
+                );
+                m.insert("values".into(), Dynamic::from(tensor(v, &[ds.len(), a])?));
+                Ok(m)
+            })
+        },
+    );
+    def(
+        e,
+        "epoch",
+        "Dataset.epoch() -> int\nFull passes made by batch() so far.",
+        |ds: &mut Dataset| ds.epoch() as INT,
+    );
+    def(
+        e,
+        "split",
+        "Dataset.split(frac) -> [a, b]\nTwo disjoint data sets: a random share frac of the images and the rest.",
+        |ds: &mut Dataset, frac: FLOAT| -> R<Array> {
+            call("split", || {
+                let (a, b) = ds.split(frac)?;
+                Ok(vec![Dynamic::from(a), Dynamic::from(b)])
+            })
+        },
+    );
+    def(
+        e,
+        "subset",
+        "Dataset.subset(n) -> Dataset\nn images chosen at random (seeded).",
+        |ds: &mut Dataset, n: INT| -> R<Dataset> {
+            call("subset", || ds.subset(count(&Dynamic::from(n), "n")?))
+        },
+    );
+    for (doc, with_n) in [
+        (
+            "Dataset.preview(name) -> string\nSaves a grid of 64 real images as NAME.png in the run folder; returns its path.",
+            false,
+        ),
+        (
+            "Dataset.preview(name, n) -> string\nLike preview(name) with n images.",
+            true,
+        ),
+    ] {
         let c = ctx.clone();
         let f = move |ds: &mut Dataset, name: &str, n: INT| -> R<String> {
             call("preview", || {
@@ -233,7 +321,10 @@ fn register_methods(e: &mut Engine, ctx: &Arc<Context>) {
                     v.extend(ds.get(i)?);
                 }
                 let (lo, hi) = ds.output().range;
-                let opts = GridOptions { range: (lo as f64, hi as f64), ..Default::default() };
+                let opts = GridOptions {
+                    range: (lo as f64, hi as f64),
+                    ..Default::default()
+                };
                 let path = c.out_dir.join(format!("{name}.png"));
                 save(&tensor(v, &[n, ch, h, w])?, &path, &opts)?;
                 Ok(path.display().to_string())
@@ -242,25 +333,90 @@ fn register_methods(e: &mut Engine, ctx: &Arc<Context>) {
         if with_n {
             def(e, "preview", doc, f);
         } else {
-            def(e, "preview", doc, move |ds: &mut Dataset, name: &str| f(ds, name, 64));
+            def(e, "preview", doc, move |ds: &mut Dataset, name: &str| {
+                f(ds, name, 64)
+            });
         }
     }
-    def(e, "to_string", "Dataset.to_string() -> string", |ds: &mut Dataset| format!("Dataset({})", ds.describe()));
-    def(e, "to_debug", "Dataset.to_debug() -> string", |ds: &mut Dataset| format!("Dataset({})", ds.describe()));
+    def(
+        e,
+        "to_string",
+        "Dataset.to_string() -> string",
+        |ds: &mut Dataset| format!("Dataset({})", ds.describe()),
+    );
+    def(
+        e,
+        "to_debug",
+        "Dataset.to_debug() -> string",
+        |ds: &mut Dataset| format!("Dataset({})", ds.describe()),
+    );
 }
 
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     e.register_type_with_name::<Dataset>("Dataset");
     register_methods(e, ctx);
-    def(e, "digits", "digits(#{style, size, n, channels, seed, range, flip}) -> Dataset\nProcedural digits 0-9 with labels: style \"handwritten\" (MNIST-like, 28x28x1 by default) or \"street\" (SVHN-like, 32x32x3); n 10000, seed 0.", |o: Map| call("digits", || digits_fn(&o)));
-    def(e, "faces", "faces(#{style, size, n, channels, identities, seed, range, flip}) -> Dataset\nProcedural faces of one attribute vector in style \"webtoon\", \"emoji\" or \"photo\" (default); size 32 (28..152), n 10000, identities 100 (label = identity; 0: all distinct).", |o: Map| call("faces", || faces_fn(&o)));
-    def(e, "image_folder", "image_folder(path) -> Dataset\nThe images (PNG, JPEG, BMP, GIF, WebP) in a folder; see image_folder(path, options).", |p: &str| call("image_folder", || image_folder_fn(p, &Map::new())));
-    def(e, "image_folder", "image_folder(path, #{size, crop, center_crop, grayscale, recursive, labels, cache, range, flip, seed}) -> Dataset\ncrop [x, y, w, h]; center_crop N or true (largest square); size S resizes to SxS; labels \"subdirs\"; unreadable files are skipped and reported; decoded images are cached on disk.", |p: &str, o: Map| call("image_folder", || image_folder_fn(p, &o)));
-    def(e, "mnist", "mnist(path) -> Dataset\nMNIST IDX files (gzipped or not): a folder with train-images-idx3-ubyte, or the images file itself.", |p: &str| call("mnist", || mnist_fn(p, &Map::new())));
-    def(e, "mnist", "mnist(path, #{range, flip, seed}) -> Dataset", |p: &str, o: Map| call("mnist", || mnist_fn(p, &o)));
-    def(e, "npy", "npy(path) -> Tensor\nA .npy array (uint8, float32, float64; C order) as a float tensor.", |p: &str| call("npy", || npy_fn(p, &Map::new())));
-    def(e, "npy", "npy(path, #{layout}) -> Tensor\nlayout \"nhwc\" converts channels-last images to [N, C, H, W].", |p: &str, o: Map| call("npy", || npy_fn(p, &o)));
-    def(e, "save_npy", "save_npy(tensor, path)\nWrites the tensor as float32 .npy.", |t: DynTensor, p: &str| {
-        call("save_npy", || npy::write(Path::new(p), &npy::Array { shape: t.shape(), values: t.to_vec() }))
-    });
+    def(
+        e,
+        "digits",
+        "digits(#{style, size, n, channels, seed, range, flip}) -> Dataset\nProcedural digits 0-9 with labels: style \"handwritten\" (MNIST-like, 28x28x1 by default) or \"street\" (SVHN-like, 32x32x3); n 10000, seed 0.",
+        |o: Map| call("digits", || digits_fn(&o)),
+    );
+    def(
+        e,
+        "faces",
+        "faces(#{style, size, n, channels, identities, seed, range, flip}) -> Dataset\nProcedural faces of one attribute vector in style \"webtoon\", \"emoji\" or \"photo\" (default); size 32 (28..152), n 10000, identities 100 (label = identity; 0: all distinct).",
+        |o: Map| call("faces", || faces_fn(&o)),
+    );
+    def(
+        e,
+        "image_folder",
+        "image_folder(path) -> Dataset\nThe images (PNG, JPEG, BMP, GIF, WebP) in a folder; see image_folder(path, options).",
+        |p: &str| call("image_folder", || image_folder_fn(p, &Map::new())),
+    );
+    def(
+        e,
+        "image_folder",
+        "image_folder(path, #{size, crop, center_crop, grayscale, recursive, labels, cache, range, flip, seed}) -> Dataset\ncrop [x, y, w, h]; center_crop N or true (largest square); size S resizes to SxS; labels \"subdirs\"; unreadable files are skipped and reported; decoded images are cached on disk.",
+        |p: &str, o: Map| call("image_folder", || image_folder_fn(p, &o)),
+    );
+    def(
+        e,
+        "mnist",
+        "mnist(path) -> Dataset\nMNIST IDX files (gzipped or not): a folder with train-images-idx3-ubyte, or the images file itself.",
+        |p: &str| call("mnist", || mnist_fn(p, &Map::new())),
+    );
+    def(
+        e,
+        "mnist",
+        "mnist(path, #{range, flip, seed}) -> Dataset",
+        |p: &str, o: Map| call("mnist", || mnist_fn(p, &o)),
+    );
+    def(
+        e,
+        "npy",
+        "npy(path) -> Tensor\nA .npy array (uint8, float32, float64; C order) as a float tensor.",
+        |p: &str| call("npy", || npy_fn(p, &Map::new())),
+    );
+    def(
+        e,
+        "npy",
+        "npy(path, #{layout}) -> Tensor\nlayout \"nhwc\" converts channels-last images to [N, C, H, W].",
+        |p: &str, o: Map| call("npy", || npy_fn(p, &o)),
+    );
+    def(
+        e,
+        "save_npy",
+        "save_npy(tensor, path)\nWrites the tensor as float32 .npy.",
+        |t: DynTensor, p: &str| {
+            call("save_npy", || {
+                npy::write(
+                    Path::new(p),
+                    &npy::Array {
+                        shape: t.shape(),
+                        values: t.to_vec(),
+                    },
+                )
+            })
+        },
+    );
 }

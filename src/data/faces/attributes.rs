@@ -154,9 +154,26 @@ impl Attributes {
 }
 
 pub const NAMES: &[&str] = &[
-    "identity", "face_width", "face_length", "chin", "skin", "hair_style", "hair_color",
-    "eye_shape", "eye_size", "eye_spacing", "brow_weight", "brow_angle", "nose", "mouth_width",
-    "expression", "mouth_open", "glasses", "beard", "tilt", "background",
+    "identity",
+    "face_width",
+    "face_length",
+    "chin",
+    "skin",
+    "hair_style",
+    "hair_color",
+    "eye_shape",
+    "eye_size",
+    "eye_spacing",
+    "brow_weight",
+    "brow_angle",
+    "nose",
+    "mouth_width",
+    "expression",
+    "mouth_open",
+    "glasses",
+    "beard",
+    "tilt",
+    "background",
 ];
 
 /// Where the parts of a face go, in drawing units (head upright; tilt is applied by the
@@ -207,7 +224,11 @@ impl Layout {
     /// Signed distance to the head: an ellipse whose lower half narrows toward the chin.
     pub fn head_sdf(&self, chin: f32, x: f32, y: f32) -> f32 {
         let dy = y - self.cy;
-        let narrow = if dy > 0.0 { 1.0 - 0.22 * chin * (dy / self.ry).powi(2) } else { 1.0 };
+        let narrow = if dy > 0.0 {
+            1.0 - 0.22 * chin * (dy / self.ry).powi(2)
+        } else {
+            1.0
+        };
         crate::data::raster::ellipse(x - self.cx, dy, self.rx * narrow, self.ry)
     }
 
@@ -263,7 +284,8 @@ impl Layout {
     pub fn beard_sdf(&self, a: &Attributes, x: f32, y: f32) -> f32 {
         let head = self.head_sdf(a.chin, x, y) - 0.01;
         let top = self.nose_y + 0.02 + 0.05 * ((x - self.cx) / self.rx).powi(2);
-        let mouth = crate::data::raster::ellipse(x - self.cx, y - self.mouth_y, self.mouth_w * 1.05, 0.025);
+        let mouth =
+            crate::data::raster::ellipse(x - self.cx, y - self.mouth_y, self.mouth_w * 1.05, 0.025);
         head.max(top - y).max(-mouth)
     }
 

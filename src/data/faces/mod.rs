@@ -77,7 +77,11 @@ impl Source for Faces {
     }
 
     fn image(&self, i: usize) -> Result<Vec<f32>> {
-        Ok(to_channels(self.rgb(i), self.size * self.size, self.channels))
+        Ok(to_channels(
+            self.rgb(i),
+            self.size * self.size,
+            self.channels,
+        ))
     }
 
     fn label(&self, i: usize) -> Option<usize> {

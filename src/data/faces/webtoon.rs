@@ -24,13 +24,19 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
     // background: sometimes screen-tone hatching
     if a.background > 0.8 {
         let ang = a.background * 6.0;
-        c.fill((0.0, 0.0, 1.0, 1.0), [0.35; 3], |x, y| hatch(x, y, ang, 0.12, hl * 0.7).max(-0.01));
+        c.fill((0.0, 0.0, 1.0, 1.0), [0.35; 3], |x, y| {
+            hatch(x, y, ang, 0.12, hl * 0.7).max(-0.01)
+        });
     }
     let dark_hair = luma(a.hair_rgb()) < 0.4;
     let all = (-0.2, -0.2, 1.2, 1.2);
     // shoulders and neck
-    c.fill(all, INK, |x, y| ellipse(x - 0.5, y - 1.12, 0.42, 0.26) - ol / 2.0);
-    c.fill(all, PAPER, |x, y| ellipse(x - 0.5, y - 1.12, 0.42, 0.26) + ol / 2.0);
+    c.fill(all, INK, |x, y| {
+        ellipse(x - 0.5, y - 1.12, 0.42, 0.26) - ol / 2.0
+    });
+    c.fill(all, PAPER, |x, y| {
+        ellipse(x - 0.5, y - 1.12, 0.42, 0.26) + ol / 2.0
+    });
     let neck = |x: f32, y: f32| (x - 0.5).abs().max((y - 0.84).abs()) - 0.075;
     c.fill(all, INK, |x, y| neck(x, y) - ol / 2.0);
     c.fill(all, PAPER, |x, y| neck(x, y) + ol / 2.0);
@@ -51,7 +57,9 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
     c.fill(hb, INK, |x, y| l.head_sdf(a.chin, x, y) - ol / 2.0);
     c.fill(hb, PAPER, |x, y| l.head_sdf(a.chin, x, y) + ol / 2.0);
     if a.beard {
-        c.fill(hb, INK, |x, y| l.beard_sdf(a, x, y).max(hatch(x, y, -0.8, 0.035, hl)));
+        c.fill(hb, INK, |x, y| {
+            l.beard_sdf(a, x, y).max(hatch(x, y, -0.8, 0.035, hl))
+        });
     }
     // hair cap: solid or hatched with an outline
     let cap = |x, y| l.hair_cap_sdf(a, x, y);
@@ -65,13 +73,30 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         let ex = l.cx + s * l.eye_dx;
         c.ellipse(ex, l.eye_y, l.eye_rx * 0.75, l.eye_ry, INK);
         let hr = l.eye_ry * 0.35;
-        c.ellipse(ex + l.eye_rx * 0.25, l.eye_y - l.eye_ry * 0.35, hr, hr, PAPER);
-        let lid = crate::data::raster::arc(ex, l.eye_y + l.eye_ry * 0.2, l.eye_rx * 1.1, l.eye_ry * 1.25, 200.0, 340.0, 6);
+        c.ellipse(
+            ex + l.eye_rx * 0.25,
+            l.eye_y - l.eye_ry * 0.35,
+            hr,
+            hr,
+            PAPER,
+        );
+        let lid = crate::data::raster::arc(
+            ex,
+            l.eye_y + l.eye_ry * 0.2,
+            l.eye_rx * 1.1,
+            l.eye_ry * 1.25,
+            200.0,
+            340.0,
+            6,
+        );
         c.stroke(&lid, ol, INK);
         let lw = ol * (0.8 + 0.8 * a.brow_weight);
         let tilt = a.brow_angle * 0.025;
         c.stroke(
-            &[(ex - s * l.eye_rx, l.brow_y + tilt), (ex + s * l.eye_rx, l.brow_y - tilt)],
+            &[
+                (ex - s * l.eye_rx, l.brow_y + tilt),
+                (ex + s * l.eye_rx, l.brow_y - tilt),
+            ],
             lw,
             INK,
         );
@@ -80,15 +105,37 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         }
     }
     if a.glasses {
-        c.stroke(&[(l.cx - l.eye_dx + l.eye_rx * 1.35, l.eye_y), (l.cx + l.eye_dx - l.eye_rx * 1.35, l.eye_y)], ol * 0.8, INK);
+        c.stroke(
+            &[
+                (l.cx - l.eye_dx + l.eye_rx * 1.35, l.eye_y),
+                (l.cx + l.eye_dx - l.eye_rx * 1.35, l.eye_y),
+            ],
+            ol * 0.8,
+            INK,
+        );
     }
     // nose: a hook
     let nl = l.nose_len;
-    c.stroke(&[(l.cx + 0.005, l.nose_y - nl * 0.7), (l.cx - 0.02, l.nose_y), (l.cx + 0.015, l.nose_y + 0.008)], hl, INK);
+    c.stroke(
+        &[
+            (l.cx + 0.005, l.nose_y - nl * 0.7),
+            (l.cx - 0.02, l.nose_y),
+            (l.cx + 0.015, l.nose_y + 0.008),
+        ],
+        hl,
+        INK,
+    );
     // mouth
     if a.mouth_open {
-        let (mx, my, w, h) = (l.cx, l.mouth_y - 0.01, l.mouth_w * 0.85, 0.045 + 0.02 * a.expression.max(0.0));
-        c.fill(ebox(mx, my, w, h), INK, |x, y| ellipse(x - mx, y - my, w, h).max(my - y));
+        let (mx, my, w, h) = (
+            l.cx,
+            l.mouth_y - 0.01,
+            l.mouth_w * 0.85,
+            0.045 + 0.02 * a.expression.max(0.0),
+        );
+        c.fill(ebox(mx, my, w, h), INK, |x, y| {
+            ellipse(x - mx, y - my, w, h).max(my - y)
+        });
     } else {
         c.stroke(&l.mouth_curve(a), ol * 0.9, INK);
     }
