@@ -67,7 +67,7 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn new(source: Arc<dyn Source>, out: Output, seed: u64) -> Result<Dataset> {
-        if source.len() == 0 {
+        if source.is_empty() {
             bail!("{}: the data set is empty", source.describe());
         }
         let view = Arc::new((0..source.len()).collect());

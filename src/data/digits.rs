@@ -122,7 +122,7 @@ impl Digits {
             r.random_range(-0.05..0.05f32),
             r.random_range(-0.04..0.04f32),
         );
-        c.xf = Affine::unit(s, s).around(0.5, 0.5, rot, slant, scale, dx, dy);
+        c.xf = Affine::unit(s, s).around((0.5, 0.5), rot, slant, scale, (dx, dy));
         let gw = r.random_range(0.38..0.55f32) * if d == 1 { 0.6 } else { 1.0 };
         let lw = r.random_range(0.07..0.13f32);
         let jitter = (r.random_range(0.05..0.2f32), r.random());
@@ -166,7 +166,7 @@ impl Digits {
             r.random_range(-0.04..0.04f32),
             r.random_range(-0.05..0.05f32),
         );
-        c.xf = Affine::unit(s, s).around(0.5, 0.5, rot, slant, scale, dx, dy);
+        c.xf = Affine::unit(s, s).around((0.5, 0.5), rot, slant, scale, (dx, dy));
         let gw = r.random_range(0.36..0.46f32);
         let gh = r.random_range(0.6..0.72f32);
         let lw = r.random_range(0.09..0.14f32);

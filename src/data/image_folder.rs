@@ -138,10 +138,10 @@ impl ImageFolder {
             });
         }
         let loaded = Self::decode_all(root, &files, o)?;
-        if o.cache {
-            if let Pixels::Memory(p) = &loaded.pixels {
-                let _ = cache::store(o.cache_dir.as_deref(), &key, &loaded.header, p);
-            }
+        if o.cache
+            && let Pixels::Memory(p) = &loaded.pixels
+        {
+            let _ = cache::store(o.cache_dir.as_deref(), &key, &loaded.header, p);
         }
         Ok(loaded)
     }

@@ -19,13 +19,11 @@ impl Affine {
     /// scale `s`, all about the drawing point `(cx, cy)`, then a shift `(dx, dy)`.
     pub fn around(
         self,
-        cx: f32,
-        cy: f32,
+        (cx, cy): (f32, f32),
         angle: f32,
         slant: f32,
         s: f32,
-        dx: f32,
-        dy: f32,
+        (dx, dy): (f32, f32),
     ) -> Affine {
         let (sn, cs) = angle.sin_cos();
         // local = R * Shear * S: x' = s*(cs*(x + slant*y) - sn*y), y' = s*(sn*(x + slant*y) + cs*y)

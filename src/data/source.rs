@@ -8,6 +8,9 @@ use rand::rngs::StdRng;
 
 pub trait Source: Send + Sync {
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// [C, H, W] of every image.
     fn shape(&self) -> [usize; 3];
     /// Image `i` (< len) as C*H*W values in [0, 1], planar.

@@ -27,8 +27,7 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         hash01(a.identity as u64, 3, 0),
     ];
     let ol = 0.012;
-    c.xf =
-        Affine::unit(size, size).around(l.cx, l.cy, a.tilt * 0.6, 0.0, 1.0, a.shift.0, a.shift.1);
+    c.xf = Affine::unit(size, size).around((l.cx, l.cy), a.tilt * 0.6, 0.0, 1.0, a.shift);
     // shirt and neck
     c.ellipse(0.5, 1.1, 0.4, 0.24, scale(shirt, 0.7));
     c.ellipse(0.5, 1.1, 0.4 - ol, 0.24 - ol, shirt);

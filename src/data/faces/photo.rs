@@ -54,8 +54,13 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
     };
     let skin = a.skin_rgb();
     let hair = a.hair_rgb();
-    c.xf =
-        Affine::unit(size, size).around(l.cx, l.cy, a.tilt, 0.0, 1.15, a.shift.0, a.shift.1 + 0.03);
+    c.xf = Affine::unit(size, size).around(
+        (l.cx, l.cy),
+        a.tilt,
+        0.0,
+        1.15,
+        (a.shift.0, a.shift.1 + 0.03),
+    );
     let all = (-0.2, -0.2, 1.2, 1.2);
     // clothes and neck, shaded; shadow under the chin
     let cloth = mix(

@@ -20,7 +20,7 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
     // thicker lines at small sizes so they survive rasterisation
     let ol = (0.028f32).max(1.1 / size as f32);
     let hl = (0.018f32).max(0.8 / size as f32);
-    c.xf = Affine::unit(size, size).around(l.cx, l.cy, a.tilt, 0.0, 1.0, a.shift.0, a.shift.1);
+    c.xf = Affine::unit(size, size).around((l.cx, l.cy), a.tilt, 0.0, 1.0, a.shift);
     // background: sometimes screen-tone hatching
     if a.background > 0.8 {
         let ang = a.background * 6.0;
