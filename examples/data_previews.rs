@@ -1,4 +1,5 @@
-//! Writes the preview grids in docs/data/: each built-in style at 32 and 64 pixels.
+//! Writes the preview grids in docs/data/: each built-in style at 32 pixels (and faces at
+//! 64), at native resolution (PREVIEW_TILE=96 scales them up for viewing).
 //! `cargo run --release --example data_previews`
 
 use ganbook::data::dataset::{Dataset, Output};
@@ -24,7 +25,7 @@ fn grid(src: Arc<dyn Source>, name: &str, n: usize) {
         .unwrap_or(h);
     let opts = GridOptions {
         min_tile: tile,
-        nrow: Some(8),
+        nrow: Some(n.min(8)),
         ..Default::default()
     };
     save(
@@ -36,7 +37,7 @@ fn grid(src: Arc<dyn Source>, name: &str, n: usize) {
 }
 
 fn main() {
-    for size in [32, 64] {
+    for (size, count) in [(32, 32), (64, 4)] {
         for style in Style::ALL {
             let f = Faces {
                 style,
@@ -46,7 +47,11 @@ fn main() {
                 seed: 1,
                 identities: 100,
             };
-            grid(Arc::new(f), &format!("faces_{}_{size}", style.name()), 64);
+            grid(
+                Arc::new(f),
+                &format!("faces_{}_{size}", style.name()),
+                count,
+            );
         }
     }
     for (style, ch, size) in [
@@ -61,6 +66,6 @@ fn main() {
             seed: 1,
         };
         let name = if ch == 1 { "handwritten" } else { "street" };
-        grid(Arc::new(d), &format!("digits_{name}_{size}"), 64);
+        grid(Arc::new(d), &format!("digits_{name}_{size}"), 32);
     }
 }

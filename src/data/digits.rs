@@ -135,8 +135,9 @@ impl Digits {
     fn street(&self, d: usize, r: &mut StdRng) -> Canvas {
         let s = self.size;
         let rand_col = |r: &mut StdRng| [r.random::<f32>(), r.random::<f32>(), r.random::<f32>()];
-        let bg = rand_col(r);
-        let mut fg = rand_col(r);
+        // muted colours, as on real house-number plates
+        let bg = mix(rand_col(r), [0.5; 3], r.random_range(0.2..0.6f32));
+        let mut fg = mix(rand_col(r), [0.5; 3], r.random_range(0.0..0.4f32));
         if (luma(fg) - luma(bg)).abs() < 0.35 {
             let l = luma(bg);
             fg = mix(fg, if l > 0.5 { [0.05; 3] } else { [0.97; 3] }, 0.75);
