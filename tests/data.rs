@@ -405,3 +405,53 @@ fn script_bindings_make_datasets_and_reject_bad_options() {
         .to_string();
     assert!(e.contains("subdirs"), "{e}");
 }
+
+#[test]
+fn flip_mirrors_some_batch_images_and_get_never() {
+    let src = || Digits {
+        style: digits::Style::Handwritten,
+        size: 28,
+        channels: 1,
+        n: 1,
+        seed: 4,
+    };
+    let d = Dataset::new(
+        Arc::new(src()),
+        Output {
+            flip: true,
+            ..Output::default()
+        },
+        0,
+    )
+    .unwrap();
+    let img = d.get(0).unwrap();
+    let mut mirrored = img.clone();
+    ganbook::data::dataset::flip(&mut mirrored, 28);
+    assert_ne!(img, mirrored);
+    let b = d.batch(16).unwrap();
+    let items: Vec<&[f32]> = b.x.chunks(28 * 28).collect();
+    assert!(
+        items
+            .iter()
+            .all(|x| *x == img.as_slice() || *x == mirrored.as_slice())
+    );
+    assert!(items.iter().any(|x| *x == img.as_slice()));
+    assert!(items.iter().any(|x| *x == mirrored.as_slice()));
+}
+
+#[test]
+fn preview_writes_a_png_grid_in_the_run_folder() {
+    let out = tmp("preview");
+    let ctx = ganbook::script::context::Context::new(Default::default(), out.clone());
+    let engine = ganbook::script::engine(&ctx);
+    let path: String = engine
+        .eval("faces(#{style: \"emoji\", n: 9}).preview(\"real\")")
+        .unwrap();
+    assert_eq!(PathBuf::from(&path), out.join("real.png"));
+    let img = image::open(&path).unwrap();
+    assert!(
+        img.width() >= 3 * 64 && img.height() >= 3 * 64,
+        "a 3x3 grid of 64-px tiles"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
