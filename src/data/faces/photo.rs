@@ -247,7 +247,8 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         c.stroke(&curve, 0.008, scale(lips, 0.5));
     }
     c.xf = Affine::unit(size, size);
-    c.blur(0.5 * size as f32 / 32.0);
+    // camera blur: about half a pixel at 32 px, a pixel at 152 px
+    c.blur(0.5 + 0.004 * (size as f32 - 32.0).max(0.0));
     c.noise(0.025, ds ^ 11, false);
     c.clamp();
     c
