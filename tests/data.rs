@@ -435,8 +435,8 @@ fn flip_mirrors_some_batch_images_and_get_never() {
             .iter()
             .all(|x| *x == img.as_slice() || *x == mirrored.as_slice())
     );
-    assert!(items.iter().any(|x| *x == img.as_slice()));
-    assert!(items.iter().any(|x| *x == mirrored.as_slice()));
+    assert!(items.contains(&img.as_slice()));
+    assert!(items.contains(&mirrored.as_slice()));
 }
 
 #[test]
@@ -454,4 +454,25 @@ fn preview_writes_a_png_grid_in_the_run_folder() {
         "a 3x3 grid of 64-px tiles"
     );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn tensors_become_datasets_with_their_value_range_mapped() {
+    let (engine, _) = ganbook::run::bare_engine();
+    let r: rhai::Array = engine
+        .eval(
+            "let x = full([4, 1, 28, 28], 255.0); \
+             let d = dataset(x, #{labels: tensor([0.0, 1.0, 1.0, 2.0])}); \
+             [d.len(), d.classes().len(), d.get(0).max().item(), d.batch_labeled(3).y.shape()]",
+        )
+        .unwrap();
+    assert_eq!(r[0].as_int().unwrap(), 4);
+    assert_eq!(r[1].as_int().unwrap(), 3);
+    assert_eq!(r[2].as_float().unwrap(), 1.0, "bytes map to [-1, 1]");
+    assert_eq!(format!("{:?}", r[3]), "[3]");
+    let e = engine
+        .eval::<rhai::Dynamic>("dataset(zeros([4, 1, 8, 8]), #{labels: tensor([0.0, 1.0])})")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("2 labels for 4 images"), "{e}");
 }

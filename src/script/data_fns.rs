@@ -165,6 +165,41 @@ fn npy_fn(path: &str, opts: &Map) -> Result<DynTensor> {
     tensor(a.values, &a.shape)
 }
 
+fn dataset_fn(x: &DynTensor, opts: &Map) -> Result<Dataset> {
+    let o = Options::new(opts, "dataset", &keys(&["labels", "from"]))?;
+    let values = x.to_vec();
+    // the value range of x: given, or guessed (bytes, tanh range, or unit range)
+    let max = values.iter().copied().fold(f32::MIN, f32::max);
+    let min = values.iter().copied().fold(f32::MAX, f32::min);
+    let guess = if max > 1.0 {
+        (0.0, 255.0)
+    } else if min < 0.0 {
+        (-1.0, 1.0)
+    } else {
+        (0.0, 1.0)
+    };
+    let (lo, hi) = o.pair("from", guess)?;
+    if lo >= hi {
+        bail!("from must be [low, high] with low < high, got [{lo}, {hi}]");
+    }
+    let values: Vec<f32> = values
+        .into_iter()
+        .map(|v| ((v as f64 - lo) / (hi - lo)).clamp(0.0, 1.0) as f32)
+        .collect();
+    let labels = match o.get("labels") {
+        None => None,
+        Some(v) => Some(
+            v.clone()
+                .try_cast::<DynTensor>()
+                .ok_or_else(|| err!("labels must be a tensor of class indices [n]"))?
+                .to_vec(),
+        ),
+    };
+    let src = Memory::new("dataset", &x.shape(), values, 1.0, labels)?;
+    let (out, seed) = output(&o)?;
+    Dataset::new(Arc::new(src), out, seed)
+}
+
 /// A batch as a script tensor [n, C, H, W].
 fn batch_x(ds: &Dataset, n: INT) -> Result<(DynTensor, Vec<f32>)> {
     let n = usize::try_from(n).map_err(|_| err!("n must be at least 1, got {n}"))?;
@@ -390,6 +425,18 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "mnist",
         "mnist(path, #{range, flip, seed}) -> Dataset",
         |p: &str, o: Map| call("mnist", || mnist_fn(p, &o)),
+    );
+    def(
+        e,
+        "dataset",
+        "dataset(x) -> Dataset\nImages x [n, C, H, W] or [n, H, W] as a data set; see dataset(x, options).",
+        |x: DynTensor| call("dataset", || dataset_fn(&x, &Map::new())),
+    );
+    def(
+        e,
+        "dataset",
+        "dataset(x, #{labels, from, range, flip, seed}) -> Dataset\nlabels: class indices [n]; from: the value range of x (default: [0, 255] if any value > 1, else [-1, 1] if any < 0, else [0, 1]).",
+        |x: DynTensor, o: Map| call("dataset", || dataset_fn(&x, &o)),
     );
     def(
         e,
