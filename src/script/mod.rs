@@ -3,6 +3,7 @@
 pub mod context;
 pub mod convert;
 pub mod data_fns;
+pub mod dataset_fns;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod model_fns;
