@@ -180,8 +180,10 @@ impl ImageFolder {
                     s.spawn(move || {
                         part.iter()
                             .map(|f| {
-                                let p = transform(decode(f, o.grayscale)?, o, Some((h, w)))?;
-                                Ok(p.v.iter().map(|x| (x * 255.0).round() as u8).collect())
+                                guard("", || {
+                                    let p = transform(decode(f, o.grayscale)?, o, Some((h, w)))?;
+                                    Ok(p.v.iter().map(|x| (x * 255.0).round() as u8).collect())
+                                })
                             })
                             .collect::<Vec<_>>()
                     })
@@ -189,7 +191,9 @@ impl ImageFolder {
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                // every file is guarded, so a worker cannot panic; unwrap_or_default would
+                // misalign files and results, hence expect
+                .flat_map(|h| h.join().expect("decoding is panic-guarded"))
                 .collect()
         });
         let mut pixels = Vec::with_capacity(files.len() * c * h * w);
