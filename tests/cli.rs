@@ -228,7 +228,7 @@ fn repl_keeps_variables_and_survives_errors_and_ctrl_c() {
 
 #[test]
 fn bench_runs_both_variants() {
-    let o = ganbook(&["bench", "--steps", "1", "--warmup", "0"]);
+    let o = ganbook(&["bench", "dcgan32", "--steps", "1", "--warmup", "0"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.contains("bench dcgan32_step_rust median_ms="), "{out}");
@@ -237,4 +237,18 @@ fn bench_runs_both_variants() {
         "{out}"
     );
     assert!(out.contains("script/rust ratio="), "{out}");
+}
+
+#[test]
+fn bench_faces32_reports_images_per_second_per_style() {
+    let o = ganbook(&["bench", "faces32", "--steps", "1", "--warmup", "0"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for style in ["webtoon", "emoji", "photo"] {
+        assert!(
+            out.contains(&format!("bench faces32_{style} images_per_s=")),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("dcgan32"), "only the named bench runs: {out}");
 }

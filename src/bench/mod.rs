@@ -3,6 +3,7 @@
 //! the same process, their ratio. Timings are wall-clock on a shared machine: compare ratios
 //! measured in one run, not absolute figures across runs.
 
+pub mod data;
 pub mod dcgan32;
 pub mod script_step;
 pub mod steps;
@@ -33,6 +34,16 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "steps",
         "GAN training steps (DCGAN 32 and 64, seed 002's 128x128, 2-D MLP) with peak memory; vs PyTorch with --torch",
         steps::run,
+    ),
+    (
+        "faces32",
+        "procedural faces at 32x32: images per second on one thread, per style",
+        data::faces32,
+    ),
+    (
+        "image_folder",
+        "10,000 64x64 PNGs: first load (decode) vs second (disk cache)",
+        data::image_folder,
     ),
 ];
 

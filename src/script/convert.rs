@@ -108,6 +108,23 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// A text option.
+    pub fn str(&self, key: &str, default: &str) -> Result<String> {
+        match self.map.get(key) {
+            None => Ok(default.to_string()),
+            Some(v) => v
+                .clone()
+                .try_cast::<rhai::ImmutableString>()
+                .map(|s| s.to_string())
+                .ok_or_else(|| err!("{key} must be a string, got {}", v.type_name())),
+        }
+    }
+
+    /// The raw value of an option, for options that take several types.
+    pub fn get(&self, key: &str) -> Option<&Dynamic> {
+        self.map.get(key)
+    }
+
     pub fn pair(&self, key: &str, default: (f64, f64)) -> Result<(f64, f64)> {
         match self.map.get(key) {
             None => Ok(default),

@@ -3,6 +3,8 @@
 pub mod checkpoint_fns;
 pub mod context;
 pub mod convert;
+pub mod data_fns;
+pub mod dataset_fns;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod model_fns;
@@ -64,5 +66,6 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     output_fns::register(&mut e, ctx);
     teach_fns::register(&mut e, ctx);
     checkpoint_fns::register(&mut e, ctx);
+    data_fns::register(&mut e, ctx);
     e
 }
