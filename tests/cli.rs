@@ -53,6 +53,47 @@ fn ring8_quick_run_writes_run_json() {
         .as_f64()
         .expect("high_quality recorded");
     assert!((0.0..=1.0).contains(&hq));
+    assert!(
+        j["results"]["plain_modes"].is_i64(),
+        "the plain variant is measured too"
+    );
+    for f in [
+        "plots/plain.gif",
+        "plots/pacgan.gif",
+        "plots/modes_covered.png",
+        "metrics.jsonl",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn dcgan_webtoon_quick_run_writes_samples_and_plots() {
+    let out = temp_dir("webtoon");
+    let o = ganbook(&[
+        "run",
+        "scripts/dcgan_webtoon.rhai",
+        "--set",
+        "steps=3",
+        "--set",
+        "batch=8",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    let j = run_json(&out);
+    assert_eq!(j["status"], "ok");
+    assert!(j["results"]["g_loss"].as_f64().unwrap().is_finite());
+    for f in [
+        "real.png",
+        "samples/step_000000.png",
+        "samples/step_000002.png",
+        "samples/final.png",
+        "plots/losses.png",
+        "plots/progress.gif",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
 }
 
 #[test]
