@@ -323,8 +323,12 @@ impl DynTensor {
         map_rank!(self, x => x.powf_scalar(v))
     }
 
+    /// LeakyReLU written as relu(x) (1 - slope) + slope x: about twice as fast forward and
+    /// backward on the CPU backend as burn's own (measured with examples/profile_ops.rs), and
+    /// its gradient at exactly 0 is the slope, as in PyTorch.
     pub fn leaky_relu(self, slope: f64) -> DynTensor {
-        map_rank!(self, x => burn::tensor::activation::leaky_relu(x, slope))
+        use burn::tensor::activation::relu;
+        map_rank!(self, x => relu(x.clone()).mul_scalar(1.0 - slope).add(x.mul_scalar(slope)))
     }
 
     pub fn clamp(self, lo: f64, hi: f64) -> DynTensor {
