@@ -51,7 +51,13 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         *ctx.seed.lock().unwrap() = Some(s);
     }
     install_interrupt(&ctx);
-    let engine = script::engine(&ctx);
+    let mut engine = script::engine(&ctx);
+    let dir = opts
+        .script
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    engine.set_module_resolver(crate::notebook::modules::Resolver::new(dir));
 
     let started = SystemTime::now();
     let clock = Instant::now();
