@@ -218,6 +218,19 @@ pub fn format_eval_error(name: &str, e: &EvalAltResult) -> (String, bool) {
     (text, false)
 }
 
+/// Where a run-time error happened: the innermost call's position that is known.
+pub fn error_position(e: &EvalAltResult) -> Position {
+    let mut inner = e;
+    let mut pos = e.position();
+    while let EvalAltResult::ErrorInFunctionCall(_, _, next, _) = inner {
+        if !next.position().is_none() {
+            pos = next.position();
+        }
+        inner = next;
+    }
+    pos
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
