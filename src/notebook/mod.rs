@@ -72,6 +72,8 @@ pub struct Notebook {
     cells: Vec<Cell>,
     /// `snapshots[i]`: the state after cell i, for the cells that ran to the end unchanged.
     snapshots: Vec<State>,
+    /// How many cells, from the first, ran to the end in the current state.
+    completed: usize,
     initial: State,
     /// Module name -> its text when the cells importing it last ran.
     modules: BTreeMap<String, Option<String>>,
@@ -115,6 +117,7 @@ impl Notebook {
             resolver_dir: dir,
             cells: Vec::new(),
             snapshots: Vec::new(),
+            completed: 0,
             modules: BTreeMap::new(),
             records: Vec::new(),
             printed,
@@ -138,7 +141,7 @@ impl Notebook {
         module_texts: &BTreeMap<String, Option<String>>,
     ) -> usize {
         let mut k = 0;
-        while k < cells.len() && k < self.snapshots.len() && self.cells.get(k) == Some(&cells[k]) {
+        while k < cells.len() && k < self.completed && self.cells.get(k) == Some(&cells[k]) {
             k += 1;
         }
         for (i, c) in cells.iter().enumerate().take(k) {
@@ -189,6 +192,7 @@ impl Notebook {
             })
             .collect();
         self.snapshots.truncate(start);
+        self.completed = start;
         self.cells = cells;
         self.modules = module_texts;
         let mut outcome = Outcome {
@@ -197,6 +201,9 @@ impl Notebook {
         };
         for i in 0..start {
             self.say(&format!("{}: reused", self.cells[i].label(i)));
+        }
+        if start == self.cells.len() {
+            return Ok(outcome);
         }
         let from = if start == 0 {
             &self.initial
@@ -207,7 +214,10 @@ impl Notebook {
         for i in start..self.cells.len() {
             let status = self.run_cell(i, &mut live);
             match status {
-                Status::Ok => outcome.ran.push(i),
+                Status::Ok => {
+                    outcome.ran.push(i);
+                    self.completed = i + 1;
+                }
                 Status::Failed => {
                     outcome.failed = Some(i);
                     break;
