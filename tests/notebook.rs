@@ -46,7 +46,11 @@ fn editing_the_last_cell_reruns_only_it() {
     let mut nb = notebook(&dir, SCRIPT);
     let first = nb.update().unwrap();
     assert_eq!(first.ran, vec![0, 1, 2]);
-    std::fs::write(dir.join("nb.rhai"), SCRIPT.replace("let x = 1;", "let x = 2;")).unwrap();
+    std::fs::write(
+        dir.join("nb.rhai"),
+        SCRIPT.replace("let x = 1;", "let x = 2;"),
+    )
+    .unwrap();
     let second = nb.update().unwrap();
     assert_eq!(
         second,
@@ -83,7 +87,10 @@ fn rerun_starts_from_a_snapshot_that_training_did_not_touch() {
     assert_eq!(o.reused, vec![0]);
     assert_eq!(o.ran, vec![1, 2]);
     let after = outputs(&nb)[1].clone();
-    assert_eq!(before, after, "a re-run must see the snapshot, not the trained model");
+    assert_eq!(
+        before, after,
+        "a re-run must see the snapshot, not the trained model"
+    );
     let line = |s: &str, key: &str| {
         s.split_whitespace()
             .skip_while(|w| *w != key)
@@ -103,7 +110,11 @@ fn a_failing_cell_stops_and_a_fix_reruns_from_it() {
     let mut nb = notebook(&dir, &bad);
     let o = nb.update().unwrap();
     assert_eq!(o.failed, Some(2));
-    assert!(nb.records[2].output.contains("nb.rhai:11:"), "{}", nb.records[2].output);
+    assert!(
+        nb.records[2].output.contains("nb.rhai:11:"),
+        "{}",
+        nb.records[2].output
+    );
     std::fs::write(dir.join("nb.rhai"), SCRIPT).unwrap();
     let o = nb.update().unwrap();
     assert_eq!((o.reused, o.ran), (vec![0, 1], vec![2]));
