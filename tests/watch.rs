@@ -118,3 +118,12 @@ fn a_save_during_a_long_cell_interrupts_it() {
     );
     assert_eq!(w.wait_for("%% done"), "%% done: reused [1] ran [2,3]");
 }
+
+#[test]
+fn the_notebook_bench_reruns_only_the_last_cell() {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ganbook"));
+    let (times, summaries) = ganbook::bench::notebook::measure(exe, 0.2, 2).unwrap();
+    assert_eq!(times.len(), 2);
+    assert_eq!(summaries[0], "%% done: reused [] ran [1,2,3]");
+    assert_eq!(summaries[1..], ["%% done: reused [1,2] ran [3]"; 2]);
+}

@@ -4,6 +4,7 @@
 //! measured in one run, not absolute figures across runs.
 
 pub mod dcgan32;
+pub mod notebook;
 pub mod script_step;
 pub mod steps;
 
@@ -33,6 +34,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "steps",
         "GAN training steps (DCGAN 32 and 64, seed 002's 128x128, 2-D MLP) with peak memory; vs PyTorch with --torch",
         steps::run,
+    ),
+    (
+        "notebook",
+        "run --watch: from saving the last cell of a three-cell script (20 s before it) to its start",
+        notebook::run,
     ),
 ];
 
