@@ -49,8 +49,8 @@ impl Tmux {
 
     /// Types text literally (tmux reads a trailing `;` as a command separator: escape it).
     fn text(&self, s: &str) {
-        let s = if s.ends_with(';') {
-            format!("{}\\;", &s[..s.len() - 1])
+        let s = if let Some(head) = s.strip_suffix(';') {
+            format!("{head}\\;")
         } else {
             s.to_string()
         };

@@ -21,7 +21,7 @@ struct Watch {
 }
 
 impl Watch {
-    fn start(script: &PathBuf, out: &PathBuf) -> Watch {
+    fn start(script: &std::path::Path, out: &std::path::Path) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
             .args(["run", "--watch", script.to_str().unwrap(), "--out"])
             .arg(out)

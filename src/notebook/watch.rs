@@ -151,10 +151,9 @@ fn remember_new(shared: &Mutex<Shared>, nb: &Notebook) {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     for f in nb.watched_files() {
         let f = canonical(&f);
-        if !s.known.contains_key(&f) {
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
-            s.known.insert(f, text);
-        }
+        s.known
+            .entry(f.clone())
+            .or_insert_with(|| std::fs::read_to_string(&f).unwrap_or_default());
     }
 }
 
