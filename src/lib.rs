@@ -12,6 +12,7 @@ pub mod interop;
 pub mod logbook;
 pub mod metrics;
 pub mod nn;
+pub mod notebook;
 pub mod repl;
 pub mod rng;
 pub mod run;

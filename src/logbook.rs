@@ -67,6 +67,13 @@ impl Logbook {
         Ok(())
     }
 
+    /// Puts back rows and keys saved earlier (a notebook snapshot); the files follow.
+    pub fn restore_rows(&mut self, rows: Vec<Row>, keys: Vec<String>) {
+        self.rows = rows;
+        self.keys = keys;
+        self.dirty = true;
+    }
+
     /// Writes metrics.jsonl and metrics.csv now if anything changed.
     pub fn flush(&mut self) -> Result<()> {
         if !self.dirty {

@@ -1,7 +1,7 @@
 //! The `ganbook` command line: REPL, run, check, bench.
 
 use clap::{Parser, Subcommand};
-use ganbook::{bench, error, repl, run};
+use ganbook::{bench, error, notebook, repl, run};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -35,6 +35,9 @@ enum Command {
         /// Seed every random number generator before the script starts.
         #[arg(long)]
         seed: Option<u64>,
+        /// Keep running: on every save re-run from the first changed `// %%` cell.
+        #[arg(long)]
+        watch: bool,
     },
     /// Parse a script and report syntax errors with line:column; runs nothing.
     Check { script: PathBuf },
@@ -64,13 +67,21 @@ fn main() {
             device,
             out,
             seed,
-        }) => run::run(run::RunOptions {
-            script,
-            sets,
-            device,
-            out,
-            seed,
-        }),
+            watch,
+        }) => {
+            let opts = run::RunOptions {
+                script,
+                sets,
+                device,
+                out,
+                seed,
+            };
+            if watch {
+                notebook::watch::watch(opts)
+            } else {
+                run::run(opts)
+            }
+        }
         Some(Command::Check { script }) => run::check(&script),
         Some(Command::Bench {
             names,

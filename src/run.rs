@@ -51,7 +51,13 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         *ctx.seed.lock().unwrap() = Some(s);
     }
     install_interrupt(&ctx);
-    let engine = script::engine(&ctx);
+    let mut engine = script::engine(&ctx);
+    let dir = opts
+        .script
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    engine.set_module_resolver(crate::notebook::modules::Resolver::new(dir));
 
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -210,6 +216,19 @@ pub fn format_eval_error(name: &str, e: &EvalAltResult) -> (String, bool) {
         text += &format!("\n  {t}");
     }
     (text, false)
+}
+
+/// Where a run-time error happened: the innermost call's position that is known.
+pub fn error_position(e: &EvalAltResult) -> Position {
+    let mut inner = e;
+    let mut pos = e.position();
+    while let EvalAltResult::ErrorInFunctionCall(_, _, next, _) = inner {
+        if !next.position().is_none() {
+            pos = next.position();
+        }
+        inner = next;
+    }
+    pos
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod dcgan32;
+pub mod notebook;
 pub mod script_step;
 pub mod steps;
 
@@ -44,6 +45,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "image_folder",
         "10,000 64x64 PNGs: first load (decode) vs second (disk cache)",
         data::image_folder,
+    ),
+    (
+        "notebook",
+        "run --watch: from saving the last cell of a three-cell script (20 s before it) to its start",
+        notebook::run,
     ),
 ];
 

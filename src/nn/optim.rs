@@ -138,6 +138,16 @@ impl Optimizer {
         })
     }
 
+    /// An independent copy with the same state (moments, step counts, keyed by parameter
+    /// id): for notebook snapshots, whose model copies keep their parameter ids.
+    pub fn duplicate(&self) -> Optimizer {
+        Optimizer {
+            algorithm: self.algorithm.clone(),
+            lr: self.lr,
+            inner: self.algorithm.build().load_record(self.inner.to_record()),
+        }
+    }
+
     /// Writes the optimizer's state (moments, step counts; keyed by parameter id) as burnpack.
     pub fn save_state(&self, path: &std::path::Path) -> Result<()> {
         self.inner

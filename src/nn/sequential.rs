@@ -42,6 +42,25 @@ impl Sequential {
     }
 }
 
+impl Sequential {
+    /// A copy that keeps the parameter ids (so an optimizer's state, keyed by id, still fits
+    /// it) but shares no tensor the original's training could change: notebook snapshots.
+    pub fn snapshot_copy(&self) -> Sequential {
+        self.clone().map(&mut SameIds)
+    }
+}
+
+struct SameIds;
+
+impl ModuleMapper for SameIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let id = param.id;
+        let value = param.val();
+        let require_grad = value.is_require_grad();
+        Param::initialized(id, value.detach().set_require_grad(require_grad))
+    }
+}
+
 struct FreshIds;
 
 impl ModuleMapper for FreshIds {

@@ -28,9 +28,31 @@ pub fn def<A: 'static, const N: usize, const X: bool, R: Variant + Clone, const 
     doc: &str,
     func: impl RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
 ) {
+    TOPICS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.to_string(), current_topic());
     FuncRegistration::new(name)
         .with_comments(convert::doc_lines(doc))
         .register_into_engine(engine, func);
+}
+
+/// Script function name -> the topic it was registered under (for `:help`).
+pub static TOPICS: std::sync::Mutex<std::collections::BTreeMap<String, &'static str>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+std::thread_local! {
+    static TOPIC: std::cell::Cell<&'static str> = const { std::cell::Cell::new("other") };
+}
+
+fn current_topic() -> &'static str {
+    TOPIC.with(|t| t.get())
+}
+
+fn topic(name: &'static str, e: &mut Engine, register: impl FnOnce(&mut Engine)) {
+    TOPIC.with(|t| t.set(name));
+    register(e);
+    TOPIC.with(|t| t.set("other"));
 }
 
 /// An engine with every ganbook function, reading `--set` values from `ctx` and stopping
@@ -56,16 +78,16 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
         }
         _ => token,
     });
-    tensor_fns::register(&mut e);
-    layer_fns::register(&mut e);
-    model_fns::register(&mut e);
-    optim_fns::register(&mut e);
-    loss_fns::register(&mut e);
-    toy_fns::register(&mut e);
-    run_fns::register(&mut e, ctx);
-    output_fns::register(&mut e, ctx);
-    teach_fns::register(&mut e, ctx);
-    checkpoint_fns::register(&mut e, ctx);
-    data_fns::register(&mut e, ctx);
+    topic("tensors", &mut e, tensor_fns::register);
+    topic("layers", &mut e, layer_fns::register);
+    topic("models", &mut e, model_fns::register);
+    topic("optimizers", &mut e, optim_fns::register);
+    topic("losses", &mut e, loss_fns::register);
+    topic("data", &mut e, toy_fns::register);
+    topic("runs", &mut e, |e| run_fns::register(e, ctx));
+    topic("outputs", &mut e, |e| output_fns::register(e, ctx));
+    topic("teaching", &mut e, |e| teach_fns::register(e, ctx));
+    topic("checkpoints", &mut e, |e| checkpoint_fns::register(e, ctx));
+    topic("data", &mut e, |e| data_fns::register(e, ctx));
     e
 }

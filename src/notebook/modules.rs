@@ -1,0 +1,67 @@
+//! Where `import "name" as x;` finds its module: `name.rhai` beside the script, then in
+//! `./stdlib/`, then the modules compiled into the binary. Nothing is cached, so an edited
+//! module is read again by the next import.
+
+use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope};
+
+type SharedModule = std::sync::Arc<Module>;
+use std::path::{Path, PathBuf};
+
+/// The modules of `stdlib/` compiled into the binary: (name, source).
+pub const BUILTIN: &[(&str, &str)] = &[];
+
+pub struct Resolver {
+    script_dir: PathBuf,
+}
+
+impl Resolver {
+    pub fn new(script_dir: &Path) -> Resolver {
+        Resolver {
+            script_dir: script_dir.to_path_buf(),
+        }
+    }
+
+    /// The file an import of `name` reads, if one exists (None: built in, or missing).
+    pub fn locate(&self, name: &str) -> Option<PathBuf> {
+        let file = if name.ends_with(".rhai") {
+            name.to_string()
+        } else {
+            format!("{name}.rhai")
+        };
+        [self.script_dir.join(&file), Path::new("stdlib").join(&file)]
+            .into_iter()
+            .find(|p| p.is_file())
+    }
+
+    /// The module's text as an import would read it now.
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.locate(name) {
+            Some(p) => std::fs::read_to_string(p).ok(),
+            None => BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| s.to_string()),
+        }
+    }
+}
+
+impl ModuleResolver for Resolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        _source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<SharedModule, Box<EvalAltResult>> {
+        let text = self
+            .text(path)
+            .ok_or_else(|| Box::new(EvalAltResult::ErrorModuleNotFound(path.into(), pos)))?;
+        let in_module =
+            |e: Box<EvalAltResult>| Box::new(EvalAltResult::ErrorInModule(path.into(), e, pos));
+        let mut ast = engine.compile(&text).map_err(|e| in_module(e.into()))?;
+        ast.set_source(path);
+        Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map(Into::into)
+            .map_err(in_module)
+    }
+}

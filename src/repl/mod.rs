@@ -1,0 +1,242 @@
+//! `ganbook` with no command: a read-eval-print loop. Variables, functions and imports persist
+//! across inputs; input continues on the next line while brackets or strings are open; Tab
+//! completes; `:help` and the other `:` commands are in [`commands`]; history is kept in the
+//! user's data folder.
+
+pub mod commands;
+pub mod completion;
+pub mod help;
+
+use crate::script::{self, context::Context, show::show};
+use crate::{device, run};
+use completion::ReplHelper;
+use rhai::{AST, Engine, Position, Scope};
+use rustyline::error::ReadlineError;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// The session: what persists between inputs.
+pub struct Session {
+    pub engine: Engine,
+    pub ctx: Arc<Context>,
+    pub scope: Scope<'static>,
+    pub functions: AST,
+    /// `import` statements run so far, replayed before every later input.
+    pub imports: Vec<String>,
+    pub docs: Arc<help::Docs>,
+    pub vars: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Session {
+    pub fn new(ctx: &Arc<Context>) -> Session {
+        let mut engine = script::engine(ctx);
+        engine.set_module_resolver(crate::notebook::modules::Resolver::new(
+            std::path::Path::new("."),
+        ));
+        Session {
+            docs: Arc::new(help::Docs::new(&engine)),
+            engine,
+            ctx: ctx.clone(),
+            scope: Scope::new(),
+            functions: AST::empty(),
+            imports: Vec::new(),
+            vars: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Runs `input` in the session and prints its value or its error (with a caret under
+    /// the place); `name` is what errors call the input. Returns whether it succeeded.
+    pub fn eval(&mut self, name: &str, input: &str, show_value: bool) -> bool {
+        self.ctx.clear_interrupt();
+        let ok = match self.engine.compile_with_scope(&self.scope, input) {
+            Err(e) => {
+                eprintln!("{}", run::format_parse_error(name, &e).0);
+                eprint!("{}", caret(input, e.position()));
+                false
+            }
+            Ok(ast) => {
+                let imports = self
+                    .engine
+                    .compile(self.imports.join("\n"))
+                    .unwrap_or_default();
+                let functions = self.functions.merge(&ast.clone_functions_only());
+                let program = imports.merge(&functions.merge(&ast));
+                match self
+                    .engine
+                    .eval_ast_with_scope::<rhai::Dynamic>(&mut self.scope, &program)
+                {
+                    Ok(v) => {
+                        self.functions = functions;
+                        for line in input.lines() {
+                            if let Some((_, stmt)) = crate::notebook::cells::parse_import(line)
+                                && !self.imports.contains(&stmt)
+                            {
+                                self.imports.push(stmt);
+                            }
+                        }
+                        if show_value && !v.is_unit() {
+                            println!("{}", show(&v));
+                        }
+                        true
+                    }
+                    Err(e) => {
+                        let (msg, interrupted) = run::format_eval_error(name, &e);
+                        eprintln!("{msg}");
+                        if !interrupted {
+                            eprint!("{}", caret(input, run::error_position(&e)));
+                        }
+                        false
+                    }
+                }
+            }
+        };
+        self.refresh_vars();
+        ok
+    }
+
+    pub fn refresh_vars(&self) {
+        let list = self
+            .scope
+            .iter_raw()
+            .map(|(n, _, v)| {
+                (
+                    n.to_string(),
+                    self.engine.map_type_name(v.type_name()).to_string(),
+                )
+            })
+            .collect();
+        *self.vars.lock().unwrap_or_else(|p| p.into_inner()) = list;
+    }
+
+    pub fn reset(&mut self) {
+        self.scope = Scope::new();
+        self.functions = AST::empty();
+        self.imports.clear();
+        self.refresh_vars();
+    }
+}
+
+/// The input line at `pos` with a caret under its column (empty when unknown).
+pub fn caret(input: &str, pos: Position) -> String {
+    let (Some(line), Some(col)) = (pos.line(), pos.position()) else {
+        return String::new();
+    };
+    let Some(text) = input.lines().nth(line - 1) else {
+        return String::new();
+    };
+    format!("  {text}\n  {}^\n", " ".repeat(col.saturating_sub(1)))
+}
+
+/// `$XDG_DATA_HOME/ganbook/history.txt`, or `~/.local/share/ganbook/history.txt`.
+pub fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("ganbook").join("history.txt"))
+}
+
+pub fn repl(device_name: &str) -> i32 {
+    if let Err(e) = device::select(device_name) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    let ctx = Context::new(BTreeMap::new(), PathBuf::from("outputs/repl"));
+    ctx.log.lock().unwrap().quiet = true;
+    let mut session = Session::new(&ctx);
+    let mut editor = match rustyline::Editor::<ReplHelper, _>::new() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot start the line editor: {e}");
+            return 2;
+        }
+    };
+    // After the editor: rustyline installs its own SIGINT handler, which would swallow
+    // Ctrl-C while a command runs (while it reads a line, Ctrl-C is a key, not a signal).
+    let flag = ctx.interrupt.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
+    editor.set_helper(Some(ReplHelper {
+        docs: session.docs.clone(),
+        vars: session.vars.clone(),
+    }));
+    let history = history_path();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    println!(
+        "ganbook {} on {} — :help lists functions, Tab completes, Ctrl-C interrupts, Ctrl-D quits",
+        env!("CARGO_PKG_VERSION"),
+        device::current_name()
+    );
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() { ">> " } else { ".. " };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if buffer.is_empty() && line.trim_start().starts_with(':') {
+                    let _ = editor.add_history_entry(line.trim());
+                    save_history(&mut editor, &history);
+                    if commands::command(&mut session, line.trim()) == commands::Flow::Quit {
+                        return 0;
+                    }
+                    continue;
+                }
+                buffer.push_str(&line);
+                buffer.push('\n');
+                if is_open(&buffer) {
+                    continue;
+                }
+                let input = std::mem::take(&mut buffer);
+                if input.trim().is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(input.trim_end());
+                save_history(&mut editor, &history);
+                session.eval("input", &input, true);
+            }
+            Err(ReadlineError::Interrupted) => buffer.clear(),
+            Err(ReadlineError::Eof) => return 0,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    }
+}
+
+fn save_history<H: rustyline::Helper>(
+    editor: &mut rustyline::Editor<H, rustyline::history::DefaultHistory>,
+    path: &Option<PathBuf>,
+) {
+    if let Some(p) = path {
+        if let Some(dir) = p.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.save_history(p);
+    }
+}
+
+/// True while `text` has an unclosed bracket or string (so the input goes on).
+pub fn is_open(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '`' | '\'') => quote = Some(c),
+            (None, '/') if chars.peek() == Some(&'/') => {
+                while chars.next().is_some_and(|c| c != '\n') {}
+            }
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0 || quote.is_some()
+}

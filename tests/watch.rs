@@ -1,0 +1,129 @@
+//! `ganbook run --watch` driven by file edits: which cells re-run, and a save during a long
+//! cell interrupts it.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ganbook-watch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Watch {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watch {
+    fn start(script: &std::path::Path, out: &std::path::Path) -> Watch {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
+            .args(["run", "--watch", script.to_str().unwrap(), "--out"])
+            .arg(out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Watch {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line starting with `prefix` (fails after a minute without one).
+    fn wait_for(&mut self, prefix: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if l.starts_with(prefix) {
+                        return l;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line starting {prefix:?}; saw:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SCRIPT: &str = "// %% a\nlet a = 1;\n// %% b\nlet b = a + 1;\nlet n = 0;\nfor i in 0..N { n += 1; }\n// %% c\nprint(`c ${a + b}`);\n";
+
+#[test]
+fn edits_rerun_from_the_first_changed_cell() {
+    let dir = temp_dir("edits");
+    let script = dir.join("nb.rhai");
+    std::fs::write(&script, SCRIPT.replace("N", "10")).unwrap();
+    let mut w = Watch::start(&script, &dir.join("out"));
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [] ran [1,2,3]");
+    std::fs::write(
+        &script,
+        SCRIPT.replace("N", "10").replace("a + b", "a + b + 10"),
+    )
+    .unwrap();
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [1,2] ran [3]");
+    assert!(w.seen.iter().any(|l| l == "c 13"), "{:?}", w.seen);
+    std::fs::write(&script, SCRIPT.replace("N", "20")).unwrap();
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [1] ran [2,3]");
+    // A syntax error fails its cell; the cells before it are kept.
+    std::fs::write(
+        &script,
+        SCRIPT.replace("N", "20").replace("let a = 1;", "let a = ;"),
+    )
+    .unwrap();
+    assert_eq!(
+        w.wait_for("%% done"),
+        "%% done: reused [] ran [] failed [1]"
+    );
+    let html = std::fs::read_to_string(dir.join("out/index.html")).unwrap();
+    assert!(html.contains("class=\"cell failed\""), "{html}");
+    assert!(html.contains("location.reload()"));
+}
+
+#[test]
+fn a_save_during_a_long_cell_interrupts_it() {
+    let dir = temp_dir("interrupt");
+    let script = dir.join("nb.rhai");
+    std::fs::write(&script, SCRIPT.replace("N", "1000000000")).unwrap();
+    let mut w = Watch::start(&script, &dir.join("out"));
+    w.wait_for("%% cell 2 \"b\": running");
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&script, SCRIPT.replace("N", "5")).unwrap();
+    assert!(w.wait_for("%% cell 2").contains("interrupted"));
+    assert_eq!(
+        w.wait_for("%% done"),
+        "%% done: reused [] ran [1] interrupted [2]"
+    );
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [1] ran [2,3]");
+}
+
+#[test]
+fn the_notebook_bench_reruns_only_the_last_cell() {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ganbook"));
+    let (times, summaries) = ganbook::bench::notebook::measure(exe, 0.2, 2).unwrap();
+    assert_eq!(times.len(), 2);
+    assert_eq!(summaries[0], "%% done: reused [] ran [1,2,3]");
+    assert_eq!(summaries[1..], ["%% done: reused [1,2] ran [3]"; 2]);
+}
