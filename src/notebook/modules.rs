@@ -8,7 +8,10 @@ type SharedModule = std::sync::Arc<Module>;
 use std::path::{Path, PathBuf};
 
 /// The modules of `stdlib/` compiled into the binary: (name, source).
-pub const BUILTIN: &[(&str, &str)] = &[];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("gan", include_str!("../../stdlib/gan.rhai")),
+    ("models", include_str!("../../stdlib/models.rhai")),
+];
 
 pub struct Resolver {
     script_dir: PathBuf,
