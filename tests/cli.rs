@@ -293,3 +293,32 @@ fn bench_faces32_reports_images_per_second_per_style() {
     }
     assert!(!out.contains("dcgan32"), "only the named bench runs: {out}");
 }
+
+#[test]
+fn cnn_gan_128_quick_run_prints_shapes_and_trains() {
+    let out = temp_dir("cnn128");
+    let o = ganbook(&[
+        "run",
+        "scripts/cnn_gan_128.rhai",
+        "--set",
+        "steps=1",
+        "--set",
+        "batch=2",
+        "--set",
+        "act=gelu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("[N, 3, 11, 11]") && stdout.contains("[N, 3, 128, 128]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("gelu()"),
+        "the GELU variant is used: {stdout}"
+    );
+    assert_eq!(run_json(&out)["status"], "ok");
+    assert!(out.join("samples/step_000000.png").is_file());
+}
