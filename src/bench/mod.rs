@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod dcgan32;
+pub mod fid;
 pub mod script_step;
 pub mod steps;
 
@@ -44,6 +45,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "image_folder",
         "10,000 64x64 PNGs: first load (decode) vs second (disk cache)",
         data::image_folder,
+    ),
+    (
+        "fid",
+        "Fréchet distance of 10,000 vs 10,000 features of dimension 2048, float64",
+        fid::run,
     ),
 ];
 

@@ -7,6 +7,7 @@ pub mod data_fns;
 pub mod dataset_fns;
 pub mod layer_fns;
 pub mod loss_fns;
+pub mod metrics_fns;
 pub mod model_fns;
 pub mod optim_fns;
 pub mod output_fns;
@@ -67,5 +68,6 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     teach_fns::register(&mut e, ctx);
     checkpoint_fns::register(&mut e, ctx);
     data_fns::register(&mut e, ctx);
+    metrics_fns::register(&mut e, ctx);
     e
 }
