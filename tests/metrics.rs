@@ -217,3 +217,136 @@ fn mode_coverage_reverse_kl_matches_the_reference() {
     let kl = mode_coverage::coverage(&one, &mix).unwrap().reverse_kl;
     assert!((kl - 8f64.ln()).abs() < 1e-12, "{kl}");
 }
+
+// ---- script bindings ---------------------------------------------------------------------
+
+use ganbook::script::{self, context::Context};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn tmp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ganbook-metrics-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Runs `src` in a run folder, returning the script's value or its error as printed.
+fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, String> {
+    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
+    ctx.log.lock().unwrap().quiet = true;
+    script::engine(&ctx)
+        .eval::<rhai::Dynamic>(src)
+        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0)
+}
+
+fn float(v: rhai::Dynamic) -> f64 {
+    v.as_float().unwrap_or_else(|_| panic!("not a float: {v}"))
+}
+
+#[test]
+fn script_measures_agree_with_the_core() {
+    let out = tmp("measures");
+    let case = &fixtures()["frechet"][0];
+    let (sa, da) = tensor(&case["a"]);
+    let (sb, db) = tensor(&case["b"]);
+    let list = |d: &[f32]| format!("{d:?}");
+    let src = format!(
+        "let a = tensor({}).reshape([{}, {}]); let b = tensor({}).reshape([{}, {}]); frechet_distance(a, b)",
+        list(&da),
+        sa[0],
+        sa[1],
+        list(&db),
+        sb[0],
+        sb[1]
+    );
+    let got = float(script_eval(&out, &src).unwrap());
+    assert!(rel_close(got, f(&case["fid"]), 1e-6, 0.0), "{got}");
+    let m = script_eval(
+        &out,
+        "let p = softmax(randn([40, 5]) * 3.0, 1); let s = inception_score(p, #{ splits: 4 }); \
+         let k = kid(randn([30, 4]), randn([30, 4]) + 1.0); \
+         let pr = precision_recall(randn([50, 3]), randn([50, 3]), #{ k: 3 }); \
+         [s.mean, s.std, k.kid, k.subsets, pr.precision, pr.recall]",
+    )
+    .unwrap()
+    .into_array()
+    .unwrap();
+    let is_mean = m[0].as_float().unwrap();
+    assert!(is_mean > 1.0 && is_mean <= 5.0, "{is_mean}");
+    assert!(
+        m[2].as_float().unwrap() > 0.1,
+        "KID of a shift of 1 in 4-D: {}",
+        m[2]
+    );
+    assert_eq!(m[3].as_int().unwrap(), 1);
+    for v in &m[4..] {
+        let v = v.as_float().unwrap();
+        assert!(
+            v > 0.5 && v <= 1.0,
+            "precision/recall of one distribution: {v}"
+        );
+    }
+    let e = script_eval(&out, "kid(randn([10, 4]), randn([10, 4]), #{ subset: 5 })").unwrap_err();
+    assert!(e.contains("unknown option 'subset'"), "{e}");
+    let e = script_eval(&out, "frechet_distance(randn([10, 4]), randn([10, 3]))").unwrap_err();
+    assert!(
+        e.contains("frechet_distance") && e.contains("dimensions differ"),
+        "{e}"
+    );
+}
+
+#[test]
+fn fid_takes_models_datasets_and_tensors() {
+    let out = tmp("fid");
+    // A generator of 1x28x28 images and a feature model with a penultimate layer.
+    let setup = r#"
+        let G = sequential([linear(16, 784), tanh(), reshape([1, 28, 28])]);
+        let F = sequential([flatten(), linear(784, 12), relu(), linear(12, 4)]);
+        let real = digits(#{ n: 300 });
+    "#;
+    let v = |body: &str| script_eval(&out, &format!("{setup}{body}"));
+    let same = float(v("let x = G.sample(randn([200, 16])); fid(x, x, #{ features: F })").unwrap());
+    assert!(same.abs() < 1e-6, "FID of a set with itself: {same}");
+    let gd = float(v("fid(G, real, #{ features: [F, -2], n: 200, batch: 64 })").unwrap());
+    let dd = float(v("fid(real, real.subset(300), #{ features: [F, 1], n: 300 })").unwrap());
+    assert!(gd > 0.0 && gd.is_finite(), "{gd}");
+    assert!(dd.abs() < 1e-6, "the same images give 0: {dd}");
+    let e = v("fid(G, real, #{ features: F, n: 500 })").unwrap_err();
+    assert!(e.contains("only 300 samples"), "{e}");
+    let e = v("fid(G, real, #{ features: [F, 7] })").unwrap_err();
+    assert!(e.contains("out of range"), "{e}");
+    let e = v("fid(G, real, #{})").unwrap_err();
+    assert!(e.contains("needs #{features"), "{e}");
+}
+
+#[test]
+fn fid_every_logs_a_curve() {
+    let out = tmp("fid_every");
+    script_eval(
+        &out,
+        r#"
+        let G = sequential([linear(4, 6)]);
+        let F = sequential([linear(6, 3)]);
+        let real = randn([64, 6]);
+        for step in 0..5 {
+            let v = fid_every(step, 2, G, real, #{ features: F, n: 64, kid: true });
+            if step % 2 == 1 && v != () { throw "measured off-step"; }
+        }
+        plot_log(["fid"], "fid");
+        "#,
+    )
+    .map(|_| ())
+    .unwrap();
+    let jsonl = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let steps: Vec<i64> = rows.iter().map(|r| r["step"].as_i64().unwrap()).collect();
+    assert_eq!(steps, vec![0, 2, 4]);
+    for r in &rows {
+        assert!(r["fid"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["kid"].as_f64().is_some(), "{r}");
+    }
+    assert!(out.join("plots/fid.png").exists());
+}
