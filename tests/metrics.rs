@@ -48,7 +48,10 @@ fn frechet_distance_matches_pytorch_fid() {
         let name = case["name"].as_str().unwrap();
         let got = frechet::frechet_distance(&feats(&case["a"]), &feats(&case["b"])).unwrap();
         let (want, exact) = (f(&case["fid"]), f(&case["exact"]));
-        eprintln!("{name}: ganbook {got:e} pytorch-fid {want:e} (rel {:.1e})", (got - want).abs() / want.abs().max(1e-300));
+        eprintln!(
+            "{name}: ganbook {got:e} pytorch-fid {want:e} (rel {:.1e})",
+            (got - want).abs() / want.abs().max(1e-300)
+        );
         // Well-conditioned: 1e-6 relative; near-singular: finite and within 1e-4.
         let rtol = if name == "well_conditioned" {
             1e-6

@@ -22,7 +22,7 @@ enum Samples {
     /// A generator, fed standard-normal latents of this shape (without the batch dim).
     Generator(Model, Vec<usize>),
     Data(Dataset),
-    Images(DynTensor),
+    Images(Box<DynTensor>),
 }
 
 /// The latent shape a generator takes: its first layer's input.
@@ -48,7 +48,7 @@ impl Samples {
             if t.rank() < 2 {
                 bail!("{what}: images must be [n, ...], got {:?}", t.shape());
             }
-            Ok(Samples::Images(t))
+            Ok(Samples::Images(Box::new(t)))
         } else {
             bail!(
                 "{what} must be a Model, a Dataset or a Tensor of images, got {}",
@@ -81,7 +81,7 @@ impl Samples {
                 }
                 DynTensor::from_vec(v, &[len, c, h, w])
             }
-            Samples::Images(t) => t.clone().narrow(0, start, len),
+            Samples::Images(t) => (**t).clone().narrow(0, start, len),
         }
     }
 }
