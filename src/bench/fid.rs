@@ -1,7 +1,8 @@
 //! `fid`: the Fréchet distance of 10,000 vs 10,000 feature vectors of dimension 2048 (the
 //! size of an Inception-v3 FID), from features to number: both means and covariances, the
 //! factorizations and the singular values, in float64 on every core. The features are
-//! drawn once (correlated Gaussians), outside the timing.
+//! drawn once (correlated Gaussians), outside the timing. Time it in a release build: faer's
+//! generic kernels are compiled in ganbook's crate, so a dev build runs them unoptimized.
 
 use super::{Settings, report};
 use crate::error::Result;
