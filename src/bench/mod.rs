@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod dcgan32;
+pub mod fid;
 pub mod notebook;
 pub mod script_step;
 pub mod steps;
@@ -50,6 +51,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "notebook",
         "run --watch: from saving the last cell of a three-cell script (20 s before it) to its start",
         notebook::run,
+    ),
+    (
+        "fid",
+        "Fréchet distance of 10,000 vs 10,000 features of dimension 2048, float64",
+        fid::run,
     ),
 ];
 

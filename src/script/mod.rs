@@ -7,6 +7,7 @@ pub mod data_fns;
 pub mod dataset_fns;
 pub mod layer_fns;
 pub mod loss_fns;
+pub mod metrics_fns;
 pub mod model_fns;
 pub mod optim_fns;
 pub mod output_fns;
@@ -89,5 +90,6 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     topic("teaching", &mut e, |e| teach_fns::register(e, ctx));
     topic("checkpoints", &mut e, |e| checkpoint_fns::register(e, ctx));
     topic("data", &mut e, |e| data_fns::register(e, ctx));
+    topic("metrics", &mut e, |e| metrics_fns::register(e, ctx));
     e
 }

@@ -13,7 +13,7 @@ use crate::{bail, err};
 use rhai::{Array, Dynamic, Engine, INT, Map};
 use std::sync::Arc;
 
-fn log(ctx: &Context, step: INT, values: &Map) -> Result<()> {
+pub fn log(ctx: &Context, step: INT, values: &Map) -> Result<()> {
     let mut row = Row {
         step,
         values: Vec::new(),

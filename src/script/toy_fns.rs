@@ -24,7 +24,7 @@ pub fn register(e: &mut Engine) {
     def(
         e,
         "mode_coverage",
-        "mode_coverage(samples, name) -> #{modes, total_modes, high_quality}\nHow many modes of the named toy mixture the [n, 2] samples cover, and the share of samples within 3 std of their nearest mode (VEEGAN/PacGAN).",
+        "mode_coverage(samples, name) -> #{modes, total_modes, high_quality, reverse_kl}\nHow many modes of the named toy mixture the [n, 2] samples cover, and the share of samples within 3 std of their nearest mode (VEEGAN/PacGAN), and reverse_kl: KL(q || uniform) in nats of the high-quality samples' share q at each mode (PacGAN; 0 is perfectly balanced).",
         |x: DynTensor, name: &str| {
             call("mode_coverage", || {
                 let shape = x.shape();
@@ -39,6 +39,7 @@ pub fn register(e: &mut Engine) {
                     "high_quality".into(),
                     Dynamic::from(c.high_quality as FLOAT),
                 );
+                m.insert("reverse_kl".into(), Dynamic::from(c.reverse_kl as FLOAT));
                 Ok(m)
             })
         },

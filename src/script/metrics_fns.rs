@@ -1,0 +1,317 @@
+//! Measures of a generator in scripts: FID's formula on features, KID, Inception Score,
+//! precision/recall, and `fid` / `fid_every` from models, data sets or image tensors.
+
+use super::context::Context;
+use super::convert::{Options, call};
+use super::def;
+use super::model_fns::Model;
+use super::output_fns::log;
+use crate::data::dataset::Dataset;
+use crate::error::Result;
+use crate::metrics::features::collect;
+use crate::metrics::{Features, frechet, inception_score, kid, precision_recall};
+use crate::nn::{Layer, Mode};
+use crate::tensor::DynTensor;
+use crate::{bail, err};
+use burn::tensor::Distribution;
+use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
+use std::sync::Arc;
+
+/// Where samples come from.
+enum Samples {
+    /// A generator, fed standard-normal latents of this shape (without the batch dim).
+    Generator(Model, Vec<usize>),
+    Data(Dataset),
+    Images(Box<DynTensor>),
+}
+
+/// The latent shape a generator takes: its first layer's input.
+fn latent_shape(m: &Model) -> Result<Vec<usize>> {
+    let s = m.state();
+    match s.seq.layers.first() {
+        Some(Layer::Linear(l)) => Ok(vec![l.weight.val().dims()[0]]),
+        Some(Layer::ConvTranspose2d(l)) => Ok(vec![l.weight.val().dims()[0], 1, 1]),
+        _ => bail!(
+            "cannot tell the latent size of a model that does not start with linear or conv_transpose2d; pass G.sample(randn([n, ...])) instead"
+        ),
+    }
+}
+
+impl Samples {
+    fn from(v: &Dynamic, what: &str) -> Result<Samples> {
+        if let Some(m) = v.clone().try_cast::<Model>() {
+            let shape = latent_shape(&m)?;
+            Ok(Samples::Generator(m, shape))
+        } else if let Some(d) = v.clone().try_cast::<Dataset>() {
+            Ok(Samples::Data(d))
+        } else if let Some(t) = v.clone().try_cast::<DynTensor>() {
+            if t.rank() < 2 {
+                bail!("{what}: images must be [n, ...], got {:?}", t.shape());
+            }
+            Ok(Samples::Images(Box::new(t)))
+        } else {
+            bail!(
+                "{what} must be a Model, a Dataset or a Tensor of images, got {}",
+                v.type_name()
+            )
+        }
+    }
+
+    /// How many samples there are (None: as many as asked).
+    fn len(&self) -> Option<usize> {
+        match self {
+            Samples::Generator(..) => None,
+            Samples::Data(d) => Some(d.len()),
+            Samples::Images(t) => Some(t.shape()[0]),
+        }
+    }
+
+    fn batch(&self, start: usize, len: usize) -> Result<DynTensor> {
+        match self {
+            Samples::Generator(m, shape) => {
+                let mut dims = vec![len];
+                dims.extend(shape);
+                m.sample(DynTensor::random(&dims, Distribution::Normal(0.0, 1.0))?)
+            }
+            Samples::Data(d) => {
+                let [c, h, w] = d.shape();
+                let mut v = Vec::with_capacity(len * c * h * w);
+                for i in start..start + len {
+                    v.extend(d.get(i)?);
+                }
+                DynTensor::from_vec(v, &[len, c, h, w])
+            }
+            Samples::Images(t) => (**t).clone().narrow(0, start, len),
+        }
+    }
+}
+
+/// A feature extractor: a model's output, or the output of its layer `index` (negative
+/// counts from the end: -1 is the model's output), in evaluation mode without gradients.
+struct Extractor {
+    model: Model,
+    /// Layers to run: `0..upto`.
+    upto: usize,
+}
+
+impl Extractor {
+    fn from(v: &Dynamic) -> Result<Extractor> {
+        let (model, index) = if let Some(m) = v.clone().try_cast::<Model>() {
+            (m, -1)
+        } else if let Some(a) = v.clone().try_cast::<Array>() {
+            let m = a.first().and_then(|m| m.clone().try_cast::<Model>());
+            let i = a.get(1).and_then(|i| i.clone().try_cast::<INT>());
+            match (a.len(), m, i) {
+                (2, Some(m), Some(i)) => (m, i),
+                _ => bail!("features: expected a model or [model, layer index], like [f, -2]"),
+            }
+        } else {
+            bail!(
+                "features must be a model or [model, layer index], got {}",
+                v.type_name()
+            )
+        };
+        let layers = model.state().seq.layers.len() as INT;
+        let k = if index < 0 { index + layers } else { index };
+        if k < 0 || k >= layers {
+            bail!("features: layer {index} is out of range for a model of {layers} layers");
+        }
+        Ok(Extractor {
+            model,
+            upto: k as usize + 1,
+        })
+    }
+
+    fn run(&self, x: DynTensor) -> Result<DynTensor> {
+        let mut s = self.model.state();
+        let mut x = x.detach();
+        for layer in &mut s.seq.layers[..self.upto] {
+            x = layer.forward(x, Mode { training: false })?.detach();
+        }
+        Ok(x)
+    }
+}
+
+/// The features of `n` samples of each side, with the options `features` and `batch`.
+fn feature_pair(
+    a: &Dynamic,
+    b: &Dynamic,
+    opts: &Options,
+    what: &str,
+) -> Result<(Features, Features)> {
+    let (sa, sb) = (Samples::from(a, "a")?, Samples::from(b, "b")?);
+    let f = opts.get("features").ok_or_else(|| {
+        err!("{what} needs #{{features: model}} (a feature model, or [model, layer index])")
+    })?;
+    let ex = Extractor::from(f)?;
+    let finite = [sa.len(), sb.len()].into_iter().flatten().min();
+    let n = opts.usize("n", finite.unwrap_or(10_000).min(10_000))?;
+    if let Some(have) = finite.filter(|&have| have < n) {
+        bail!("{what}: n = {n} but one side has only {have} samples");
+    }
+    let batch = opts.usize("batch", 250)?;
+    let fa = collect(n, batch, |s, l| sa.batch(s, l), |x| ex.run(x))?;
+    let fb = collect(n, batch, |s, l| sb.batch(s, l), |x| ex.run(x))?;
+    Ok((fa, fb))
+}
+
+fn fid(a: &Dynamic, b: &Dynamic, m: &Map) -> Result<FLOAT> {
+    let opts = Options::new(m, "fid", &["features", "n", "batch"])?;
+    let (fa, fb) = feature_pair(a, b, &opts, "fid")?;
+    frechet::frechet_distance(&fa, &fb)
+}
+
+fn fid_every(
+    ctx: &Context,
+    step: INT,
+    every: INT,
+    a: &Dynamic,
+    b: &Dynamic,
+    m: &Map,
+) -> Result<Dynamic> {
+    if every < 1 {
+        bail!("every must be at least 1, got {every}");
+    }
+    if step % every != 0 {
+        return Ok(Dynamic::UNIT);
+    }
+    let opts = Options::new(m, "fid_every", &["features", "n", "batch", "name", "kid"])?;
+    let (fa, fb) = feature_pair(a, b, &opts, "fid_every")?;
+    let name = opts.str("name", "fid")?;
+    let v = frechet::frechet_distance(&fa, &fb)?;
+    let mut row = Map::new();
+    row.insert(name.as_str().into(), Dynamic::from(v));
+    if opts.bool("kid", false)? {
+        let k = kid::kid(&fa, &fb, 100, 1000, 0)?;
+        row.insert("kid".into(), Dynamic::from(k.mean));
+    }
+    log(ctx, step, &row)?;
+    Ok(Dynamic::from(v))
+}
+
+fn feats(t: &DynTensor, what: &str) -> Result<Features> {
+    if t.rank() != 2 {
+        bail!("{what}: features must be [n, d], got {:?}", t.shape());
+    }
+    Features::from_tensor(t, what)
+}
+
+fn kid_map(a: &DynTensor, b: &DynTensor, m: &Map) -> Result<Map> {
+    let o = Options::new(m, "kid", &["subsets", "subset_size", "seed"])?;
+    let k = kid::kid(
+        &feats(a, "a")?,
+        &feats(b, "b")?,
+        o.usize("subsets", 100)?,
+        o.usize("subset_size", 1000)?,
+        o.usize("seed", 0)? as u64,
+    )?;
+    let mut out = Map::new();
+    out.insert("kid".into(), Dynamic::from(k.mean));
+    out.insert("std".into(), Dynamic::from(k.std));
+    out.insert("subsets".into(), Dynamic::from(k.subsets as INT));
+    out.insert("subset_size".into(), Dynamic::from(k.subset_size as INT));
+    Ok(out)
+}
+
+fn is_map(p: &DynTensor, m: &Map) -> Result<Map> {
+    let o = Options::new(m, "inception_score", &["splits"])?;
+    let shape = p.shape();
+    if shape.len() != 2 {
+        bail!("expects probabilities [n, classes], got {shape:?}");
+    }
+    let s =
+        inception_score::inception_score(&p.to_vec(), shape[0], shape[1], o.usize("splits", 10)?)?;
+    let mut out = Map::new();
+    out.insert("mean".into(), Dynamic::from(s.mean));
+    out.insert("std".into(), Dynamic::from(s.std));
+    Ok(out)
+}
+
+fn pr_map(real: &DynTensor, fake: &DynTensor, m: &Map) -> Result<Map> {
+    let o = Options::new(m, "precision_recall", &["k"])?;
+    let pr = precision_recall::precision_recall(
+        &feats(real, "real")?,
+        &feats(fake, "fake")?,
+        o.usize("k", 3)?,
+    )?;
+    let mut out = Map::new();
+    out.insert("precision".into(), Dynamic::from(pr.precision));
+    out.insert("recall".into(), Dynamic::from(pr.recall));
+    Ok(out)
+}
+
+pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+    def(
+        e,
+        "frechet_distance",
+        "frechet_distance(feats_a, feats_b) -> float\nFID's formula on two feature sets [n, d] in float64: |mu_a - mu_b|^2 + tr(S_a + S_b - 2 sqrt(S_a S_b)); agrees with pytorch-fid, stays finite when covariances are singular.",
+        |a: DynTensor, b: DynTensor| {
+            call("frechet_distance", || {
+                frechet::frechet_distance(&feats(&a, "a")?, &feats(&b, "b")?)
+            })
+        },
+    );
+    def(
+        e,
+        "fid",
+        "fid(a, b, #{features, n, batch}) -> float\nFréchet distance between the features of a and b, each a Model (sampled with standard-normal latents), a Dataset or a Tensor of images. features: a model (its output) or [model, layer index] like [f, -2]; n samples per side (default: the smaller side, at most 10,000), batch (default 250).",
+        |a: Dynamic, b: Dynamic, m: Map| call("fid", || fid(&a, &b, &m)),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "fid_every",
+        "fid_every(step, every, a, b, #{features, n, batch, name, kid}) -> float or ()\nEvery `every` steps (when step % every == 0) computes fid(a, b, ...) and logs it for the step as `name` (default \"fid\"; with kid: true also \"kid\") to metrics.jsonl, so plot_log([\"fid\"], ...) draws the curve. Returns the FID, or () on other steps.",
+        move |step: INT, every: INT, a: Dynamic, b: Dynamic, m: Map| {
+            call("fid_every", || fid_every(&c, step, every, &a, &b, &m))
+        },
+    );
+    for opts in [false, true] {
+        let doc_kid = if opts {
+            "kid(feats_a, feats_b, #{subsets, subset_size, seed}) -> #{kid, std, subsets, subset_size}\nKID with options: subsets (100) of subset_size (1000, capped at the smaller side) samples drawn without replacement with the seed (0)."
+        } else {
+            "kid(feats_a, feats_b) -> #{kid, std, subsets, subset_size}\nKernel Inception Distance: unbiased MMD^2 with the kernel (x.y / d + 1)^3, mean and std over 100 random subsets of 1000 (one exact value when both sides fit in a subset)."
+        };
+        let doc_is = if opts {
+            "inception_score(probs, #{splits}) -> #{mean, std}\nInception Score with the number of splits (default 10)."
+        } else {
+            "inception_score(probs) -> #{mean, std}\nexp(E[KL(p(y|x) || p(y))]) from class probabilities [n, classes] (softmax outputs), over 10 splits of consecutive rows; mean and population std."
+        };
+        let doc_pr = if opts {
+            "precision_recall(real_feats, fake_feats, #{k}) -> #{precision, recall}\nPrecision and recall with k nearest neighbours (default 3)."
+        } else {
+            "precision_recall(real_feats, fake_feats) -> #{precision, recall}\nKynkäänniemi et al. 2019: share of fake samples inside the real manifold (balls reaching each sample's 3rd nearest neighbour), and of real inside the fake one."
+        };
+        if opts {
+            def(e, "kid", doc_kid, |a: DynTensor, b: DynTensor, m: Map| {
+                call("kid", || kid_map(&a, &b, &m))
+            });
+            def(e, "inception_score", doc_is, |p: DynTensor, m: Map| {
+                call("inception_score", || is_map(&p, &m))
+            });
+            def(
+                e,
+                "precision_recall",
+                doc_pr,
+                |r: DynTensor, f: DynTensor, m: Map| {
+                    call("precision_recall", || pr_map(&r, &f, &m))
+                },
+            );
+        } else {
+            def(e, "kid", doc_kid, |a: DynTensor, b: DynTensor| {
+                call("kid", || kid_map(&a, &b, &Map::new()))
+            });
+            def(e, "inception_score", doc_is, |p: DynTensor| {
+                call("inception_score", || is_map(&p, &Map::new()))
+            });
+            def(
+                e,
+                "precision_recall",
+                doc_pr,
+                |r: DynTensor, f: DynTensor| {
+                    call("precision_recall", || pr_map(&r, &f, &Map::new()))
+                },
+            );
+        }
+    }
+}
