@@ -14,37 +14,31 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def dcgan(size):
+    """DCGAN G and D for 32x32 (top width 256) or 64x64 (512: the PyTorch DCGAN tutorial's,
+    ngf = ndf = 64), as benches/dcgan32.rhai and benches/dcgan64.rhai build them."""
+    top = 64 * size // 8
+    g = [nn.Unflatten(1, (100, 1, 1)),
+         nn.ConvTranspose2d(100, top, 4, 1, 0, bias=False), nn.BatchNorm2d(top), nn.ReLU()]
+    c = top
+    while c > 64:
+        g += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU()]
+        c //= 2
+    g += [nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh()]
+    d = [nn.Conv2d(3, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]
+    while c < top:
+        d += [nn.Conv2d(c, c * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c * 2), nn.LeakyReLU(0.2)]
+        c *= 2
+    d += [nn.Conv2d(top, 1, 4, 1, 0, bias=False), nn.Flatten()]
+    return nn.Sequential(*g), nn.Sequential(*d), 64, (3, size, size), 100, "logits"
+
+
 def dcgan32():
-    g = nn.Sequential(
-        nn.Unflatten(1, (100, 1, 1)),
-        nn.ConvTranspose2d(100, 256, 4, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
-        nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(3, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
-        nn.Conv2d(256, 1, 4, 1, 0, bias=False), nn.Flatten())
-    return g, d, 64, (3, 32, 32), 100, "logits"
+    return dcgan(32)
 
 
 def dcgan64():
-    # The PyTorch DCGAN tutorial's networks, ngf = ndf = 64.
-    g = nn.Sequential(
-        nn.Unflatten(1, (100, 1, 1)),
-        nn.ConvTranspose2d(100, 512, 4, 1, 0, bias=False), nn.BatchNorm2d(512), nn.ReLU(),
-        nn.ConvTranspose2d(512, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
-        nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(3, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
-        nn.Conv2d(256, 512, 4, 2, 1, bias=False), nn.BatchNorm2d(512), nn.LeakyReLU(0.2),
-        nn.Conv2d(512, 1, 4, 1, 0, bias=False), nn.Flatten())
-    return g, d, 64, (3, 64, 64), 100, "logits"
+    return dcgan(64)
 
 
 def cnn128():

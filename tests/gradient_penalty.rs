@@ -3,7 +3,7 @@
 
 use burn::module::Param;
 use burn::tensor::{Distribution, Tensor};
-use ganbook::nn::gradient_penalty::input_gradient;
+use ganbook::nn::gradient_penalty::{input_gradient, penalty_of};
 use ganbook::nn::{Layer, Mode, Sequential};
 use ganbook::run::bare_engine;
 use ganbook::script::model_fns::Model;
@@ -62,19 +62,7 @@ fn input_gradient_matches_autodiff() {
 
 /// The penalty at fixed points: mean over samples of (|d sum D / dx| - 1)^2.
 fn penalty(seq: &mut Sequential, x: &DynTensor) -> DynTensor {
-    let g = input_gradient(seq, x.clone()).unwrap();
-    let n = x.shape()[0];
-    let sq = g.reshape(&[n, x.numel() / n]).unwrap().unary(Unary::Square);
-    let norms = sq
-        .reduce(Reduce::Sum, Some(1))
-        .unwrap()
-        .add_scalar(1e-12)
-        .unary(Unary::Sqrt);
-    norms
-        .add_scalar(-1.0)
-        .unary(Unary::Square)
-        .reduce(Reduce::Mean, None)
-        .unwrap()
+    penalty_of(input_gradient(seq, x.clone()).unwrap()).unwrap()
 }
 
 fn with_weight(seq: &Sequential, layer: usize, w: Tensor<2>) -> Sequential {

@@ -176,7 +176,12 @@ pub fn gradient_penalty(
                 .binary(eps.rsub_scalar(1.0), BinOp::Mul)?,
             BinOp::Add,
         )?;
-    let g = input_gradient(critic, mixed)?;
+    penalty_of(input_gradient(critic, mixed)?)
+}
+
+/// mean over samples of (||g_i||₂ - 1)² for per-sample input gradients g: [N, ...].
+pub fn penalty_of(g: DynTensor) -> Result<DynTensor> {
+    let shape = g.shape();
     let n = shape[0];
     let per_sample = g
         .reshape(&[n, shape[1..].iter().product()])?
