@@ -7,7 +7,7 @@ use ganbook::nn::gradient_penalty::{input_gradient, penalty_of};
 use ganbook::nn::{Layer, Mode, Sequential};
 use ganbook::run::bare_engine;
 use ganbook::script::model_fns::Model;
-use ganbook::tensor::{DynTensor, Reduce, Unary};
+use ganbook::tensor::{DynTensor, Reduce};
 
 const CRITIC: &str = "sequential([
     conv2d(2, 4, 3, #{stride: 2, padding: 1}), leaky_relu(0.2),
