@@ -85,3 +85,19 @@ fn human(b: u64) -> String {
         format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse("1024").unwrap(), 1024);
+        assert_eq!(parse("512M").unwrap(), 512 << 20);
+        assert_eq!(parse("16G").unwrap(), 16 << 30);
+        assert_eq!(parse("1.5GiB").unwrap(), 3 << 29);
+        assert!(parse("lots").is_err());
+        assert!(parse("0").is_err());
+        assert!(default_limit() > 0);
+    }
+}

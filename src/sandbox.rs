@@ -112,9 +112,9 @@ fn canonical(d: &Path) -> Result<PathBuf> {
         .map_err(|e| err!("cannot use the folder {}: {e}", d.display()))
 }
 
-/// The absolute path `path` names, with `..` and symbolic links resolved; for a path that
-/// does not exist yet, its nearest existing parent is resolved and the rest appended (the
-/// rest may not contain `..`).
+/// The absolute path `path` names, with `..` and symbolic links resolved. Components are
+/// followed one at a time while they exist (each resolved, so a link inside is followed);
+/// past the first missing one nothing below exists, so `..` just drops the last name.
 fn resolve(path: &Path) -> Result<PathBuf> {
     let abs = if path.is_absolute() {
         path.to_path_buf()
@@ -123,38 +123,71 @@ fn resolve(path: &Path) -> Result<PathBuf> {
             .map_err(|e| err!("cannot read the working folder: {e}"))?
             .join(path)
     };
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    loop {
-        // symlink_metadata: a dangling link counts as existing (canonicalize then fails)
-        if existing.symlink_metadata().is_ok() {
-            break;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
+    let mut out = PathBuf::new();
+    let mut missing = false;
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir if missing => {
+                out.pop();
             }
-            _ => bail!("cannot resolve {}", path.display()),
+            Component::ParentDir | Component::Normal(_) => {
+                let next = out.join(c);
+                // symlink_metadata: a dangling link exists (and canonicalize then fails)
+                if !missing && next.symlink_metadata().is_ok() {
+                    out = next.canonicalize().map_err(|e| {
+                        err!(
+                            "cannot resolve {} (a broken symbolic link?): {e}",
+                            path.display()
+                        )
+                    })?;
+                } else if c == Component::ParentDir {
+                    out.pop();
+                } else {
+                    missing = true;
+                    out.push(c);
+                }
+            }
         }
-    }
-    let mut out = existing.canonicalize().map_err(|e| {
-        err!(
-            "cannot resolve {} (a broken symbolic link?): {e}",
-            path.display()
-        )
-    })?;
-    for name in rest.into_iter().rev() {
-        if Path::new(&name)
-            .components()
-            .any(|c| c == Component::ParentDir)
-        {
-            bail!(
-                "cannot resolve {}: `..` after a missing folder",
-                path.display()
-            );
-        }
-        out.push(name);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ganbook-sbx-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d.canonicalize().unwrap()
+    }
+
+    #[test]
+    fn files_to_be_created_are_checked_through_missing_folders() {
+        let run = temp("run");
+        let sb = Sandbox::new(&[], std::slice::from_ref(&run)).unwrap();
+        assert!(sb.write(&run.join("a/b/c.npy")).is_ok());
+        assert!(sb.write(&run.join("a/../c.npy")).is_ok());
+        let e = sb.write(&run.join("a/b/../../../x.npy")).unwrap_err().0;
+        assert!(
+            e.contains("may not write") && e.contains("--allow-write"),
+            "{e}"
+        );
+        assert!(
+            sb.read(&run.join("new.npy")).is_ok(),
+            "the run folder is readable"
+        );
+        assert!(sb.read(Path::new("/etc/hostname")).is_err());
+    }
+
+    #[test]
+    fn permissive_allows_everything() {
+        let sb = Sandbox::permissive();
+        assert!(sb.is_permissive());
+        assert!(sb.read(Path::new("/etc/hostname")).is_ok());
+        assert!(sb.write(Path::new("/tmp/x")).is_ok());
+    }
 }
