@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod nn;
 pub mod notebook;
 pub mod repl;
+pub mod resume;
 pub mod rng;
 pub mod run;
 pub mod sandbox;

@@ -52,6 +52,10 @@ enum Command {
         /// Stop the run (status "nan", exit code 3) at the first NaN/Inf loss or logged value.
         #[arg(long = "stop-on-nan")]
         stop_on_nan: bool,
+        /// Continue from the run folder's checkpoint "last": the script's
+        /// `resume(#{G: G, ...})` restores it and returns the step to start from.
+        #[arg(long, conflicts_with = "watch")]
+        resume: bool,
     },
     /// Parse a script and report syntax errors with line:column; runs nothing.
     Check { script: PathBuf },
@@ -86,6 +90,7 @@ fn main() {
             allow_write,
             max_memory,
             stop_on_nan,
+            resume,
         }) => {
             let max_memory = match max_memory.map(|m| ganbook::memory_limit::parse(&m)) {
                 None => None,
@@ -105,6 +110,7 @@ fn main() {
                 allow_write,
                 max_memory,
                 stop_on_nan,
+                resume,
             };
             if watch {
                 notebook::watch::watch(opts)

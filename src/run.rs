@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub max_memory: Option<u64>,
     /// Stop at the first NaN/Inf loss or logged value (`--stop-on-nan`).
     pub stop_on_nan: bool,
+    /// Continue from the run folder's checkpoint "last" (`--resume`).
+    pub resume: bool,
 }
 
 impl RunOptions {
@@ -40,6 +42,7 @@ impl RunOptions {
             allow_write: Vec::new(),
             max_memory: None,
             stop_on_nan: false,
+            resume: false,
         }
     }
 
@@ -106,6 +109,11 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         .map_err(|e| err!("cannot create the run folder {}: {e}", out_dir.display()))?;
     let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
     opts.apply_limits(&ctx);
+    let resumed_from = if opts.resume {
+        Some(crate::resume::prepare(&ctx)?)
+    } else {
+        None
+    };
     if let Some(s) = opts.seed {
         rng::seed(s);
         *ctx.seed.lock().unwrap() = Some(s);
@@ -137,6 +145,11 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         eprintln!("{msg}");
     }
     warn_unused_sets(&ctx);
+    if opts.resume && !ctx.resumed.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!(
+            "warning: --resume was given but the script never called resume(#{{...}}), so it started over"
+        );
+    }
     if let Err(e) = ctx.log.lock().unwrap().finish() {
         eprintln!("error: {e}");
     }
@@ -157,6 +170,7 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         "versions": { "ganbook": env!("CARGO_PKG_VERSION"), "burn": "0.22.1", "rhai": "1.27", "rustc_min": env!("CARGO_PKG_RUST_VERSION") },
         "peak_memory_bytes": crate::logbook::peak_memory_bytes(),
         "last_step": *ctx.step.lock().unwrap(),
+        "resumed_from": resumed_from,
         "warnings": ctx.nan.lock().unwrap().warnings.clone(),
         "nan_count": ctx.nan.lock().unwrap().count,
         "nan_steps": ctx.nan.lock().unwrap().steps.iter().collect::<Vec<_>>(),

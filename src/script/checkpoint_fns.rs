@@ -184,6 +184,29 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     let c = ctx.clone();
     def(
         e,
+        "resume",
+        "resume(into) -> int\nWith `ganbook run --resume`: restores checkpoint \"last\" into the models and optimizers given (as load(\"last\", into)), with the RNG and step, and returns the step after the saved one; otherwise does nothing and returns 0. let start = resume(#{G: G, D: D, opt_g: opt_g, opt_d: opt_d}); for step in start..steps { ... save(#{G: G, ..., step: step}, \"last\"); }",
+        move |into: Map| {
+            call("resume", || {
+                c.resumed.store(true, std::sync::atomic::Ordering::Relaxed);
+                let Some(step) = *c.resume.lock().unwrap() else {
+                    return Ok(0 as rhai::INT);
+                };
+                load(&c, crate::resume::CHECKPOINT, &into)?;
+                Ok(step + 1)
+            })
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "resuming",
+        "resuming() -> bool\nWhether this run was started with --resume.",
+        move || c.resume.lock().unwrap().is_some(),
+    );
+    let c = ctx.clone();
+    def(
+        e,
         "has_checkpoint",
         "has_checkpoint(name) -> bool\nWhether checkpoints/<name>/ exists in the run folder (to resume: if has_checkpoint(\"last\") { ... load ... }).",
         move |name: &str| {

@@ -32,6 +32,10 @@ pub struct Context {
     pub nan: Mutex<crate::script::nan::NanRecord>,
     /// `--stop-on-nan`: the first NaN/Inf loss or logged value stops the run.
     pub stop_on_nan: AtomicBool,
+    /// `--resume`: the step of the checkpoint the run continues from.
+    pub resume: Mutex<Option<i64>>,
+    /// Whether the script called `resume(...)`.
+    pub resumed: AtomicBool,
 }
 
 impl Context {
