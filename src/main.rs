@@ -38,6 +38,24 @@ enum Command {
         /// Keep running: on every save re-run from the first changed `// %%` cell.
         #[arg(long)]
         watch: bool,
+        /// Let the script read files under DIR too (by default: its own folder, the working
+        /// folder and the run folder); repeatable.
+        #[arg(long = "allow-read", value_name = "DIR")]
+        allow_read: Vec<PathBuf>,
+        /// Let the script write files under DIR too (by default: only the run folder);
+        /// repeatable.
+        #[arg(long = "allow-write", value_name = "DIR")]
+        allow_write: Vec<PathBuf>,
+        /// The largest tensor the script may make, e.g. 512M or 16G (default: half the RAM).
+        #[arg(long = "max-memory", value_name = "SIZE")]
+        max_memory: Option<String>,
+        /// Stop the run (status "nan", exit code 3) at the first NaN/Inf loss or logged value.
+        #[arg(long = "stop-on-nan")]
+        stop_on_nan: bool,
+        /// Continue from the run folder's checkpoint "last": the script's
+        /// `resume(#{G: G, ...})` restores it and returns the step to start from.
+        #[arg(long, conflicts_with = "watch")]
+        resume: bool,
     },
     /// Parse a script and report syntax errors with line:column; runs nothing.
     Check { script: PathBuf },
@@ -68,13 +86,31 @@ fn main() {
             out,
             seed,
             watch,
+            allow_read,
+            allow_write,
+            max_memory,
+            stop_on_nan,
+            resume,
         }) => {
+            let max_memory = match max_memory.map(|m| ganbook::memory_limit::parse(&m)) {
+                None => None,
+                Some(Ok(m)) => Some(m),
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(2);
+                }
+            };
             let opts = run::RunOptions {
                 script,
                 sets,
                 device,
                 out,
                 seed,
+                allow_read,
+                allow_write,
+                max_memory,
+                stop_on_nan,
+                resume,
             };
             if watch {
                 notebook::watch::watch(opts)

@@ -1,6 +1,7 @@
 //! `ganbook run FILE` and `ganbook check FILE`: run a script, record run.json.
 
 use crate::error::Result;
+use crate::sandbox::Sandbox;
 use crate::script::{self, context::Context};
 use crate::{device, err, rng};
 use rhai::{Engine, EvalAltResult, ParseError, Position};
@@ -16,9 +17,70 @@ pub struct RunOptions {
     pub device: String,
     pub out: Option<PathBuf>,
     pub seed: Option<u64>,
+    /// More folders the script may read (`--allow-read`).
+    pub allow_read: Vec<PathBuf>,
+    /// More folders the script may write (`--allow-write`).
+    pub allow_write: Vec<PathBuf>,
+    /// The largest tensor in bytes (`--max-memory`); None: half the RAM.
+    pub max_memory: Option<u64>,
+    /// Stop at the first NaN/Inf loss or logged value (`--stop-on-nan`).
+    pub stop_on_nan: bool,
+    /// Continue from the run folder's checkpoint "last" (`--resume`).
+    pub resume: bool,
 }
 
-/// Exit codes: 0 ok, 1 script error, 2 usage error, 130 interrupted.
+impl RunOptions {
+    /// Options for `script` with every default.
+    pub fn new(script: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            script: script.into(),
+            sets: Vec::new(),
+            device: "cpu".into(),
+            out: None,
+            seed: None,
+            allow_read: Vec::new(),
+            allow_write: Vec::new(),
+            max_memory: None,
+            stop_on_nan: false,
+            resume: false,
+        }
+    }
+
+    /// The folder the script is in ("." for a bare file name).
+    pub fn script_dir(&self) -> PathBuf {
+        self.script
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+
+    /// The file policy of a run writing to `out_dir`: read the script's folder, the working
+    /// folder and `--allow-read`; write `out_dir` and `--allow-write`.
+    pub fn sandbox(&self, out_dir: &Path) -> Result<Sandbox> {
+        let mut read = vec![self.script_dir(), PathBuf::from(".")];
+        read.extend(self.allow_read.iter().cloned());
+        for d in &self.allow_read {
+            if !d.is_dir() {
+                return Err(err!("--allow-read {}: not a folder", d.display()));
+            }
+        }
+        let mut write = vec![out_dir.to_path_buf()];
+        write.extend(self.allow_write.iter().cloned());
+        Sandbox::new(&read, &write)
+    }
+
+    /// Applies `--max-memory` and `--stop-on-nan` to this process and `ctx`.
+    pub fn apply_limits(&self, ctx: &Context) {
+        if let Some(m) = self.max_memory {
+            crate::memory_limit::set(m);
+        }
+        ctx.stop_on_nan
+            .store(self.stop_on_nan, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Exit codes: 0 ok, 1 script error, 2 usage error, 3 stopped on NaN/Inf, 130 interrupted.
 pub fn run(opts: RunOptions) -> i32 {
     match run_inner(opts) {
         Ok(code) => code,
@@ -45,19 +107,23 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         .unwrap_or_else(|| Path::new("outputs").join(&stem));
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| err!("cannot create the run folder {}: {e}", out_dir.display()))?;
-    let ctx = Context::new(params, out_dir.clone());
+    let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
+    opts.apply_limits(&ctx);
+    let resumed_from = if opts.resume {
+        Some(crate::resume::prepare(&ctx)?)
+    } else {
+        None
+    };
     if let Some(s) = opts.seed {
         rng::seed(s);
         *ctx.seed.lock().unwrap() = Some(s);
     }
     install_interrupt(&ctx);
     let mut engine = script::engine(&ctx);
-    let dir = opts
-        .script
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    engine.set_module_resolver(crate::notebook::modules::Resolver::new(dir));
+    engine.set_module_resolver(crate::notebook::modules::Resolver::sandboxed(
+        &opts.script_dir(),
+        ctx.sandbox.clone(),
+    ));
 
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -68,15 +134,22 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
             .run_ast(&ast)
             .map_err(|e| format_eval_error(&name, &e)),
     };
+    let stopped_on_nan = ctx.nan.lock().unwrap().stopped;
     let (status, code, error) = match &outcome {
         Ok(()) => ("ok", 0, None),
         Err((msg, true)) => ("interrupted", 130, Some(msg.clone())),
+        Err((msg, false)) if stopped_on_nan => ("nan", 3, Some(msg.clone())),
         Err((msg, false)) => ("error", 1, Some(msg.clone())),
     };
     if let Some(msg) = &error {
         eprintln!("{msg}");
     }
     warn_unused_sets(&ctx);
+    if opts.resume && !ctx.resumed.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!(
+            "warning: --resume was given but the script never called resume(#{{...}}), so it started over"
+        );
+    }
     if let Err(e) = ctx.log.lock().unwrap().finish() {
         eprintln!("error: {e}");
     }
@@ -97,6 +170,10 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         "versions": { "ganbook": env!("CARGO_PKG_VERSION"), "burn": "0.22.1", "rhai": "1.27", "rustc_min": env!("CARGO_PKG_RUST_VERSION") },
         "peak_memory_bytes": crate::logbook::peak_memory_bytes(),
         "last_step": *ctx.step.lock().unwrap(),
+        "resumed_from": resumed_from,
+        "warnings": ctx.nan.lock().unwrap().warnings.clone(),
+        "nan_count": ctx.nan.lock().unwrap().count,
+        "nan_steps": ctx.nan.lock().unwrap().steps.iter().collect::<Vec<_>>(),
     });
     write_atomic(
         &out_dir.join("run.json"),

@@ -634,7 +634,7 @@ fn check_shape(shape: &[usize]) -> Result<()> {
     if shape.contains(&0) {
         bail!("shape {shape:?} has a zero-sized dimension");
     }
-    Ok(())
+    crate::memory_limit::check(shape)
 }
 
 /// A dim index that may count from the end (-1 is the last), checked against `rank`.

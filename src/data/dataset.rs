@@ -70,6 +70,9 @@ impl Dataset {
         if source.is_empty() {
             bail!("{}: the data set is empty", source.describe());
         }
+        // the index list: 8 bytes an image, counted as two float32s
+        crate::memory_limit::check(&[source.len(), 2])
+            .map_err(|e| crate::err!("{}: {} images: {e}", source.describe(), source.len()))?;
         let view = Arc::new((0..source.len()).collect());
         Ok(Self::with_view(source, view, out, seed))
     }

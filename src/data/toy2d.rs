@@ -46,6 +46,7 @@ pub fn sample(name: &str, n: usize) -> Result<DynTensor> {
     if n == 0 {
         bail!("toy2d: n must be at least 1");
     }
+    crate::memory_limit::check(&[n, 2])?;
     let values = rng::with(|r| {
         let mut v = Vec::with_capacity(2 * n);
         for _ in 0..n {

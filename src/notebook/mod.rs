@@ -93,7 +93,7 @@ impl Notebook {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        engine.set_module_resolver(modules::Resolver::new(&dir));
+        engine.set_module_resolver(modules::Resolver::sandboxed(&dir, ctx.sandbox.clone()));
         let printed = Arc::new(Mutex::new(String::new()));
         let p = printed.clone();
         engine.on_print(move |s| {

@@ -15,12 +15,20 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 pub struct Resolver {
     script_dir: PathBuf,
+    sandbox: crate::sandbox::Sandbox,
 }
 
 impl Resolver {
+    /// A resolver that may read any module file (REPL, notebook).
     pub fn new(script_dir: &Path) -> Resolver {
+        Resolver::sandboxed(script_dir, crate::sandbox::Sandbox::permissive())
+    }
+
+    /// A resolver that refuses module files the sandbox does not let the script read.
+    pub fn sandboxed(script_dir: &Path, sandbox: crate::sandbox::Sandbox) -> Resolver {
         Resolver {
             script_dir: script_dir.to_path_buf(),
+            sandbox,
         }
     }
 
@@ -56,6 +64,14 @@ impl ModuleResolver for Resolver {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
+        if let Some(file) = self.locate(path) {
+            self.sandbox.read(&file).map_err(|e| {
+                Box::new(EvalAltResult::ErrorRuntime(
+                    format!("import \"{path}\": {e}").into(),
+                    pos,
+                ))
+            })?;
+        }
         let text = self
             .text(path)
             .ok_or_else(|| Box::new(EvalAltResult::ErrorModuleNotFound(path.into(), pos)))?;

@@ -51,7 +51,8 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
         .unwrap_or_else(|| Path::new("outputs").join(stem));
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| err!("cannot create the run folder {}: {e}", out_dir.display()))?;
-    let ctx = Context::new(params, out_dir.clone());
+    let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
+    opts.apply_limits(&ctx);
     ctx.log.lock().unwrap().quiet = true;
     if let Some(s) = opts.seed {
         rng::seed(s);

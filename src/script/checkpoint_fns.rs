@@ -147,15 +147,16 @@ fn json_to_dynamic(v: &serde_json::Value) -> Dynamic {
 }
 
 /// A weights file: as given when absolute, starting with `./` or `../`, or found from the
-/// working folder; otherwise inside the run folder.
-fn weights_path(ctx: &Context, path: &str) -> PathBuf {
+/// working folder; otherwise inside the run folder. Checked against the sandbox.
+fn weights_path(ctx: &Context, path: &str) -> Result<PathBuf> {
     let p = std::path::Path::new(path);
     let explicit = p.is_absolute() || path.starts_with("./") || path.starts_with("../");
-    if explicit || p.exists() {
+    let p = if explicit || p.exists() {
         p.to_path_buf()
     } else {
         ctx.out_dir.join(p)
-    }
+    };
+    ctx.sandbox.read(&p)
 }
 
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
@@ -183,6 +184,29 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     let c = ctx.clone();
     def(
         e,
+        "resume",
+        "resume(into) -> int\nWith `ganbook run --resume`: restores checkpoint \"last\" into the models and optimizers given (as load(\"last\", into)), with the RNG and step, and returns the step after the saved one; otherwise does nothing and returns 0. let start = resume(#{G: G, D: D, opt_g: opt_g, opt_d: opt_d}); for step in start..steps { ... save(#{G: G, ..., step: step}, \"last\"); }",
+        move |into: Map| {
+            call("resume", || {
+                c.resumed.store(true, std::sync::atomic::Ordering::Relaxed);
+                let Some(step) = *c.resume.lock().unwrap() else {
+                    return Ok(0 as rhai::INT);
+                };
+                load(&c, crate::resume::CHECKPOINT, &into)?;
+                Ok(step + 1)
+            })
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "resuming",
+        "resuming() -> bool\nWhether this run was started with --resume.",
+        move || c.resume.lock().unwrap().is_some(),
+    );
+    let c = ctx.clone();
+    def(
+        e,
         "has_checkpoint",
         "has_checkpoint(name) -> bool\nWhether checkpoints/<name>/ exists in the run folder (to resume: if has_checkpoint(\"last\") { ... load ... }).",
         move |name: &str| {
@@ -198,7 +222,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "load_torch(model, path) -> Model\nLoads a PyTorch state_dict (.pt, .pth or .safetensors) saved from a torch.nn.Sequential with the same layer list (parameter-less layers count in PyTorch's indices, as here).",
         move |m: &mut Model, path: &str| {
             call("load_torch", || {
-                torch::load(&mut m.state().seq, &weights_path(&c, path))?;
+                torch::load(&mut m.state().seq, &weights_path(&c, path)?)?;
                 Ok(m.clone())
             })
         },
@@ -210,12 +234,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "save_torch(model, path) -> string\nWrites the model as safetensors with PyTorch's names (0.weight, 1.running_mean, ...), for torch.nn.Sequential.load_state_dict(safetensors.torch.load_file(path)). A relative path is inside the run folder.",
         move |m: &mut Model, path: &str| {
             call("save_torch", || {
-                let p = std::path::Path::new(path);
-                let p = if p.is_absolute() {
-                    p.to_path_buf()
-                } else {
-                    c.out_dir.join(p)
-                };
+                let p = super::data_fns::output_file(&c, path)?;
                 torch::save(&m.state().seq, &p)?;
                 Ok(p.display().to_string())
             })

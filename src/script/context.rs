@@ -26,6 +26,16 @@ pub struct Context {
     pub step: Mutex<Option<i64>>,
     /// metrics.jsonl / metrics.csv and the terminal status line.
     pub log: Mutex<crate::logbook::Logbook>,
+    /// Which files the script may read and write (permissive unless set by `ganbook run`).
+    pub sandbox: crate::sandbox::Sandbox,
+    /// NaN/Inf losses and logged values seen: warnings for run.json, and their steps.
+    pub nan: Mutex<crate::script::nan::NanRecord>,
+    /// `--stop-on-nan`: the first NaN/Inf loss or logged value stops the run.
+    pub stop_on_nan: AtomicBool,
+    /// `--resume`: the step of the checkpoint the run continues from.
+    pub resume: Mutex<Option<i64>>,
+    /// Whether the script called `resume(...)`.
+    pub resumed: AtomicBool,
 }
 
 impl Context {
@@ -34,6 +44,21 @@ impl Context {
             params,
             log: Mutex::new(crate::logbook::Logbook::new(&out_dir)),
             out_dir,
+            ..Default::default()
+        })
+    }
+
+    /// A context whose file access is limited by `sandbox`.
+    pub fn with_sandbox(
+        params: BTreeMap<String, String>,
+        out_dir: PathBuf,
+        sandbox: crate::sandbox::Sandbox,
+    ) -> Arc<Context> {
+        Arc::new(Context {
+            params,
+            log: Mutex::new(crate::logbook::Logbook::new(&out_dir)),
+            out_dir,
+            sandbox,
             ..Default::default()
         })
     }

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::tensor::DynTensor;
 use crate::{bail, err};
 use rhai::{Array, Engine, Map};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const OUTPUT_KEYS: &[&str] = &["range", "flip", "seed"];
@@ -89,7 +89,7 @@ fn faces_fn(opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(src), out, seed)
 }
 
-fn image_folder_fn(path: &str, opts: &Map) -> Result<Dataset> {
+fn image_folder_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     let known = keys(&[
         "size",
         "crop",
@@ -131,7 +131,7 @@ fn image_folder_fn(path: &str, opts: &Map) -> Result<Dataset> {
     if fo.size == Some(0) {
         bail!("size must be at least 1");
     }
-    let folder = ImageFolder::open(Path::new(path), &fo)?;
+    let folder = ImageFolder::open(&ctx.sandbox.read(Path::new(path))?, &fo)?;
     if let Some(report) = folder.skipped_report() {
         eprintln!("warning: {report}");
     }
@@ -139,9 +139,9 @@ fn image_folder_fn(path: &str, opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(folder), out, seed)
 }
 
-fn mnist_fn(path: &str, opts: &Map) -> Result<Dataset> {
+fn mnist_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     let o = Options::new(opts, "mnist", OUTPUT_KEYS)?;
-    let (images, labels) = idx::load_mnist(Path::new(path))?;
+    let (images, labels) = idx::load_mnist(&ctx.sandbox.read(Path::new(path))?)?;
     let what = format!("mnist {path}");
     let src = Memory::new(
         &what,
@@ -154,9 +154,9 @@ fn mnist_fn(path: &str, opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(src), out, seed)
 }
 
-fn npy_fn(path: &str, opts: &Map) -> Result<DynTensor> {
+fn npy_fn(ctx: &Context, path: &str, opts: &Map) -> Result<DynTensor> {
     let o = Options::new(opts, "npy", &["layout"])?;
-    let mut a = npy::read(Path::new(path))?;
+    let mut a = npy::read(&ctx.sandbox.read(Path::new(path))?)?;
     match o.str("layout", "nchw")?.as_str() {
         "nchw" | "none" => {}
         "nhwc" => a = npy::nhwc_to_nchw(&a)?,
@@ -200,6 +200,31 @@ fn dataset_fn(x: &DynTensor, opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(src), out, seed)
 }
 
+/// A path a script names for writing: relative paths are inside the run folder.
+pub(super) fn output_file(ctx: &Context, path: &str) -> Result<PathBuf> {
+    let p = Path::new(path);
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        ctx.out_dir.join(p)
+    };
+    ctx.sandbox.write(&p)?;
+    Ok(p)
+}
+
+fn save_npy_fn(ctx: &Context, t: &DynTensor, path: &str) -> Result<String> {
+    let p = output_file(ctx, path)?;
+    crate::logbook::ensure_parent(&p)?;
+    npy::write(
+        &p,
+        &npy::Array {
+            shape: t.shape(),
+            values: t.to_vec(),
+        },
+    )?;
+    Ok(p.display().to_string())
+}
+
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     e.register_type_with_name::<Dataset>("Dataset");
     super::dataset_fns::register(e, ctx);
@@ -219,25 +244,37 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         e,
         "image_folder",
         "image_folder(path) -> Dataset\nThe images (PNG, JPEG, BMP, GIF, WebP) in a folder; see image_folder(path, options).",
-        |p: &str| call("image_folder", || image_folder_fn(p, &Map::new())),
+        {
+            let c = ctx.clone();
+            move |p: &str| call("image_folder", || image_folder_fn(&c, p, &Map::new()))
+        },
     );
     def(
         e,
         "image_folder",
         "image_folder(path, #{size, crop, center_crop, grayscale, recursive, labels, cache, range, flip, seed}) -> Dataset\ncrop [x, y, w, h]; center_crop N or true (largest square); size S resizes to SxS; labels \"subdirs\"; unreadable files are skipped and reported; decoded images are cached on disk.",
-        |p: &str, o: Map| call("image_folder", || image_folder_fn(p, &o)),
+        {
+            let c = ctx.clone();
+            move |p: &str, o: Map| call("image_folder", || image_folder_fn(&c, p, &o))
+        },
     );
     def(
         e,
         "mnist",
         "mnist(path) -> Dataset\nMNIST IDX files (gzipped or not): a folder with train-images-idx3-ubyte, or the images file itself.",
-        |p: &str| call("mnist", || mnist_fn(p, &Map::new())),
+        {
+            let c = ctx.clone();
+            move |p: &str| call("mnist", || mnist_fn(&c, p, &Map::new()))
+        },
     );
     def(
         e,
         "mnist",
         "mnist(path, #{range, flip, seed}) -> Dataset",
-        |p: &str, o: Map| call("mnist", || mnist_fn(p, &o)),
+        {
+            let c = ctx.clone();
+            move |p: &str, o: Map| call("mnist", || mnist_fn(&c, p, &o))
+        },
     );
     def(
         e,
@@ -255,28 +292,27 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         e,
         "npy",
         "npy(path) -> Tensor\nA .npy array (uint8, float32, float64; C order) as a float tensor.",
-        |p: &str| call("npy", || npy_fn(p, &Map::new())),
+        {
+            let c = ctx.clone();
+            move |p: &str| call("npy", || npy_fn(&c, p, &Map::new()))
+        },
     );
     def(
         e,
         "npy",
         "npy(path, #{layout}) -> Tensor\nlayout \"nhwc\" converts channels-last images to [N, C, H, W].",
-        |p: &str, o: Map| call("npy", || npy_fn(p, &o)),
+        {
+            let c = ctx.clone();
+            move |p: &str, o: Map| call("npy", || npy_fn(&c, p, &o))
+        },
     );
     def(
         e,
         "save_npy",
-        "save_npy(tensor, path)\nWrites the tensor as float32 .npy.",
-        |t: DynTensor, p: &str| {
-            call("save_npy", || {
-                npy::write(
-                    Path::new(p),
-                    &npy::Array {
-                        shape: t.shape(),
-                        values: t.to_vec(),
-                    },
-                )
-            })
+        "save_npy(tensor, path) -> string\nWrites the tensor as float32 .npy; a relative path is inside the run folder. Returns the path written.",
+        {
+            let c = ctx.clone();
+            move |t: DynTensor, p: &str| call("save_npy", || save_npy_fn(&c, &t, p))
         },
     );
 }

@@ -16,8 +16,9 @@ use std::sync::Arc;
 /// A batch as a script tensor [n, C, H, W].
 fn batch_x(ds: &Dataset, n: INT) -> Result<(DynTensor, Vec<f32>)> {
     let n = usize::try_from(n).map_err(|_| err!("n must be at least 1, got {n}"))?;
-    let b = ds.batch(n)?;
     let [c, h, w] = ds.shape();
+    crate::memory_limit::check(&[n.max(1), c, h, w])?;
+    let b = ds.batch(n)?;
     Ok((tensor(b.x, &[n, c, h, w])?, b.y))
 }
 

@@ -69,7 +69,9 @@ pub fn register(e: &mut Engine) {
         "batch_norm(channels) -> Layer\nBatch normalisation of [N, C] or [N, C, H, W] (BatchNorm1d/2d), momentum 0.1, eps 1e-5.",
         |c: INT| {
             call("batch_norm", || {
-                Ok(Layer::BatchNorm(BatchNorm::new(positive(c, "channels")?)))
+                let c = positive(c, "channels")?;
+                params_fit(&[c, 4])?;
+                Ok(Layer::BatchNorm(BatchNorm::new(c)))
             })
         },
     );
@@ -83,6 +85,12 @@ pub fn register(e: &mut Engine) {
                     Some(a) => super::convert::shape(&a, "layer_norm")?,
                     None => vec![count(&s, "layer_norm size")?],
                 };
+                params_fit(&[
+                    dims.iter()
+                        .try_fold(1usize, |a, &d| a.checked_mul(d))
+                        .unwrap_or(usize::MAX),
+                    2,
+                ])?;
                 Ok(Layer::LayerNorm(LayerNorm::new(dims)?))
             })
         },
@@ -93,10 +101,9 @@ pub fn register(e: &mut Engine) {
         "embedding(n, dim) -> Layer\nA learned vector for each of n classes: [N] indices -> [N, dim].",
         |n: INT, d: INT| {
             call("embedding", || {
-                Ok(Layer::Embedding(Embedding::new(
-                    positive(n, "n")?,
-                    positive(d, "dim")?,
-                )))
+                let (n, d) = (positive(n, "n")?, positive(d, "dim")?);
+                params_fit(&[n, d])?;
+                Ok(Layer::Embedding(Embedding::new(n, d)))
             })
         },
     );
@@ -182,6 +189,12 @@ fn stateless(e: &mut Engine) {
     );
 }
 
+/// Refuses a layer whose parameters (of this shape) would pass the tensor memory limit,
+/// before anything is allocated.
+fn params_fit(shape: &[usize]) -> Result<()> {
+    crate::memory_limit::check(shape).map_err(|e| crate::err!("its parameters: {e}"))
+}
+
 fn positive(v: INT, what: &str) -> Result<usize> {
     if v < 1 {
         return Err(crate::err!("{what} must be at least 1, got {v}"));
@@ -191,11 +204,9 @@ fn positive(v: INT, what: &str) -> Result<usize> {
 
 fn linear(i: INT, o: INT, m: &Map) -> Result<Layer> {
     let opts = Options::new(m, "linear", &["bias"])?;
-    Ok(Layer::Linear(Linear::new(
-        positive(i, "in")?,
-        positive(o, "out")?,
-        opts.bool("bias", true)?,
-    )))
+    let (i, o) = (positive(i, "in")?, positive(o, "out")?);
+    params_fit(&[i, o])?;
+    Ok(Layer::Linear(Linear::new(i, o, opts.bool("bias", true)?)))
 }
 
 fn conv(i: INT, o: INT, k: INT, m: &Map, transposed: bool) -> Result<Layer> {
@@ -219,6 +230,7 @@ fn conv(i: INT, o: INT, k: INT, m: &Map, transposed: bool) -> Result<Layer> {
         bias: opts.bool("bias", true)?,
     };
     let (i, o) = (positive(i, "in channels")?, positive(o, "out channels")?);
+    params_fit(&[o, i, spec.kernel, spec.kernel])?;
     Ok(if transposed {
         Layer::ConvTranspose2d(ConvTranspose2d::new(i, o, spec)?)
     } else {

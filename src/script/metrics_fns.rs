@@ -185,7 +185,7 @@ fn fid_every(
         let k = kid::kid(&fa, &fb, 100, 1000, 0)?;
         row.insert("kid".into(), Dynamic::from(k.mean));
     }
-    log(ctx, step, &row)?;
+    log(ctx, step, &row, &Map::new())?;
     Ok(Dynamic::from(v))
 }
 

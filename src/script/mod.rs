@@ -9,6 +9,7 @@ pub mod layer_fns;
 pub mod loss_fns;
 pub mod metrics_fns;
 pub mod model_fns;
+pub mod nan;
 pub mod optim_fns;
 pub mod output_fns;
 pub mod run_fns;
@@ -82,7 +83,7 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     topic("tensors", &mut e, tensor_fns::register);
     topic("layers", &mut e, layer_fns::register);
     topic("models", &mut e, model_fns::register);
-    topic("optimizers", &mut e, optim_fns::register);
+    topic("optimizers", &mut e, |e| optim_fns::register(e, ctx));
     topic("losses", &mut e, loss_fns::register);
     topic("data", &mut e, toy_fns::register);
     topic("runs", &mut e, |e| run_fns::register(e, ctx));

@@ -1,5 +1,6 @@
 //! Optimizers in scripts: `adam(G, #{lr: 2e-4, betas: [0.5, 0.999]})`, then `opt.step(loss)`.
 
+use super::context::Context;
 use super::convert::{Options, ScriptResult, call, num};
 use super::def;
 use super::model_fns::{Model, models};
@@ -68,7 +69,19 @@ impl Opt {
     }
 }
 
-pub fn register(e: &mut Engine) {
+/// `opt.step(loss)` with the NaN/Inf watch: a non-finite loss is warned about and recorded
+/// and the update is skipped (so the weights stay finite); with `--stop-on-nan` it stops the
+/// run.
+fn checked_step(ctx: &Context, o: &Opt, loss: &DynTensor, name: &str) -> Result<()> {
+    if let Ok(v) = loss.item()
+        && !v.is_finite()
+    {
+        return super::nan::check(ctx, name, v, false);
+    }
+    o.step(loss)
+}
+
+pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     e.register_type_with_name::<Opt>("Optimizer");
     let docs = [
         (
@@ -102,8 +115,24 @@ pub fn register(e: &mut Engine) {
     def(
         e,
         "step",
-        "step(optimizer, loss)\nBack-propagates a scalar loss and updates this optimizer's models only; gradients reaching other models are dropped.",
-        |o: &mut Opt, loss: DynTensor| -> ScriptResult<()> { call("step", || o.step(&loss)) },
+        "step(optimizer, loss)\nBack-propagates a scalar loss and updates this optimizer's models only; gradients reaching other models are dropped. A NaN/Inf loss is warned about (named \"loss\"), recorded in run.json and skips the update; --stop-on-nan stops the run.",
+        {
+            let c = ctx.clone();
+            move |o: &mut Opt, loss: DynTensor| -> ScriptResult<()> {
+                call("step", || checked_step(&c, o, &loss, "loss"))
+            }
+        },
+    );
+    def(
+        e,
+        "step",
+        "step(optimizer, loss, name)\nAs step(optimizer, loss), naming the loss in NaN/Inf warnings (opt_d.step(d_loss, \"d_loss\")).",
+        {
+            let c = ctx.clone();
+            move |o: &mut Opt, loss: DynTensor, name: &str| -> ScriptResult<()> {
+                call("step", || checked_step(&c, o, &loss, name))
+            }
+        },
     );
     def(
         e,

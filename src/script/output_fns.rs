@@ -13,7 +13,8 @@ use crate::{bail, err};
 use rhai::{Array, Dynamic, Engine, INT, Map};
 use std::sync::Arc;
 
-pub fn log(ctx: &Context, step: INT, values: &Map) -> Result<()> {
+pub fn log(ctx: &Context, step: INT, values: &Map, opts: &Map) -> Result<()> {
+    let stop = Options::new(opts, "log", &["stop_on_nan"])?.bool("stop_on_nan", false)?;
     let mut row = Row {
         step,
         values: Vec::new(),
@@ -41,7 +42,18 @@ pub fn log(ctx: &Context, step: INT, values: &Map) -> Result<()> {
             .get("steps")
             .and_then(|v| v.as_i64());
     }
-    book.record(row)
+    let bad: Vec<(String, f64)> = row
+        .values
+        .iter()
+        .filter(|(_, x)| !x.is_finite())
+        .cloned()
+        .collect();
+    book.record(row)?;
+    drop(book);
+    for (k, x) in bad {
+        super::nan::check(ctx, &k, x, stop)?;
+    }
+    Ok(())
 }
 
 fn grid(ctx: &Context, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
@@ -207,7 +219,14 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         e,
         "log",
         "log(step, values)\nRecords #{name: number or one-element tensor, ...} for a step: appends to metrics.jsonl / metrics.csv, updates the status line, and makes `step` the current step for names like \"samples/step\".",
-        move |step: INT, values: Map| call("log", || log(&c, step, &values)),
+        move |step: INT, values: Map| call("log", || log(&c, step, &values, &Map::new())),
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "log",
+        "log(step, values, #{stop_on_nan})\nAs log(step, values); stop_on_nan: true stops the run (status \"nan\", exit code 3) when a value is NaN or Inf, before anything after it (a save) runs. Without it a NaN/Inf value is warned about and recorded in run.json (warnings, nan_steps).",
+        move |step: INT, values: Map, o: Map| call("log", || log(&c, step, &values, &o)),
     );
     for (args, doc) in [
         (
