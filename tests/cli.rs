@@ -1,31 +1,9 @@
 //! The command line end to end: run, check, run.json, errors, Ctrl-C, determinism.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn ganbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("ganbook runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ganbook-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json written"))
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
-}
+use common::{ganbook, run_json, temp_dir, text};
+use std::process::Command;
 
 #[test]
 fn ring8_quick_run_writes_run_json() {

@@ -1,30 +1,12 @@
 //! `--max-memory` on the command line: huge tensors are script errors, not aborts.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::text;
+use std::process::Output;
 
 fn run(script: &str, name: &str, extra: &[&str]) -> Output {
-    let d = std::env::temp_dir().join(format!("ganbook-mem-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    let file = d.join("m.rhai");
-    std::fs::write(&file, script).unwrap();
-    let out = d.join("out");
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
+    common::run_script(&format!("mem-{name}"), script, extra).0
 }
 
 #[test]
@@ -32,7 +14,7 @@ fn the_default_limit_refuses_a_huge_tensor() {
     let o = run("let x = randn([100000, 100000, 100]);", "default", &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let err = text(&o.stderr);
-    assert!(err.contains("m.rhai:1:9: randn:"), "{err}");
+    assert!(err.contains("mem-default.rhai:1:9: randn:"), "{err}");
     assert!(err.contains("--max-memory"), "{err}");
 }
 

@@ -1,34 +1,14 @@
 //! NaN/Inf watch: warnings with the step and the loss's name, run.json's `warnings`,
 //! `nan_count` and `nan_steps`, skipped updates, and stopping with status "nan".
 
+mod common;
+
+use common::text;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(script: &str, name: &str, extra: &[&str]) -> (Output, serde_json::Value, PathBuf) {
-    let d = std::env::temp_dir().join(format!("ganbook-nan-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    let file = d.join("nan.rhai");
-    std::fs::write(&file, script).unwrap();
-    let out = d.join("out");
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let j = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
-    (o, j, out)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
+    common::run_script(&format!("nan-{name}"), script, extra)
 }
 
 /// From step 3 on the loss is NaN (0/0 times the output).

@@ -1,8 +1,10 @@
 //! `ganbook run --resume`: a run stopped after its checkpoint continues to the same weights as
 //! one that never stopped, with its metrics kept once each.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SCRIPT: &str = r#"
 seed(3);
@@ -22,9 +24,7 @@ result("w", G.forward(ones([1, 2])).item());
 "#;
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ganbook-resume-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+    let d = common::temp_dir(&format!("resume-{name}"));
     std::fs::write(d.join("train.rhai"), SCRIPT).unwrap();
     d
 }
@@ -39,14 +39,8 @@ fn run(d: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let o = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let j = std::fs::read_to_string(out.join("run.json"))
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap_or(serde_json::Value::Null);
+    let o = common::ganbook(&args);
+    let j = common::run_json(&out);
     (o, j)
 }
 

@@ -2,26 +2,14 @@
 //! and `--allow-read` folders are refused, as are writes outside the run folder and
 //! `--allow-write` folders; `..` and symbolic links do not get around it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn ganbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("ganbook runs")
-}
+use common::{ganbook, text};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ganbook-sandbox-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d.canonicalize().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
+    common::temp_dir(&format!("sandbox-{name}"))
 }
 
 fn s(p: &Path) -> &str {

@@ -1,29 +1,11 @@
 //! The Rhai standard library (stdlib/*.rhai, compiled in): every loss family trains, and the
 //! DCGAN builders give the shapes they promise.
 
-use std::process::Command;
+mod common;
 
 fn run_script(name: &str, src: &str) -> (bool, String, serde_json::Value) {
-    let dir = std::env::temp_dir().join(format!("ganbook-stdlib-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join(format!("{name}.rhai"));
-    std::fs::write(&script, src).unwrap();
-    let out = dir.join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args([
-            "run",
-            script.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    let json = std::fs::read_to_string(out.join("run.json")).map_or(serde_json::Value::Null, |t| {
-        serde_json::from_str(&t).unwrap()
-    });
-    (o.status.success(), err, json)
+    let (o, json, _) = common::run_script(&format!("stdlib-{name}"), src, &[]);
+    (o.status.success(), common::text(&o.stderr), json)
 }
 
 #[test]

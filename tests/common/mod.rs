@@ -1,0 +1,53 @@
+//! Helpers the command-line tests share: run the `ganbook` binary, make a fresh temporary
+//! folder, read run.json.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs `ganbook ARGS` from the crate root.
+pub fn ganbook(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ganbook"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("ganbook runs")
+}
+
+/// An empty folder of its own for one test (canonical: no symbolic links in its path).
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ganbook-test-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d.canonicalize().unwrap()
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+/// run.json of a run folder, or Null when it was not written.
+pub fn run_json(dir: &Path) -> serde_json::Value {
+    std::fs::read_to_string(dir.join("run.json"))
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes `src` as a script in a fresh folder and runs it with `--out <folder>/out` and
+/// `extra` arguments: (output, run.json, run folder).
+pub fn run_script(tag: &str, src: &str, extra: &[&str]) -> (Output, serde_json::Value, PathBuf) {
+    let d = temp_dir(tag);
+    let file = d.join(format!("{tag}.rhai"));
+    std::fs::write(&file, src).unwrap();
+    let out = d.join("out");
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = ganbook(&args);
+    let j = run_json(&out);
+    (o, j, out)
+}
