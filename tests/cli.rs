@@ -46,6 +46,28 @@ fn ring8_quick_run_writes_run_json() {
 }
 
 #[test]
+fn grid25_quick_run_measures_both_variants() {
+    let out = temp_dir("grid25");
+    let o = ganbook(&[
+        "run",
+        "scripts/gan_grid25.rhai",
+        "--set",
+        "steps=100",
+        "--set",
+        "every=50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    let j = run_json(&out);
+    for k in ["modes", "plain_modes"] {
+        let m = j["results"][k].as_i64().expect("modes recorded");
+        assert!((0..=25).contains(&m), "{k} = {m}");
+    }
+    assert!(out.join("plain/step_000050.png").is_file() && out.join("plots/pacgan.gif").is_file());
+}
+
+#[test]
 fn dcgan_webtoon_quick_run_writes_samples_and_plots() {
     let out = temp_dir("webtoon");
     let o = ganbook(&[

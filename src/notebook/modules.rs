@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("gan", include_str!("../../stdlib/gan.rhai")),
     ("models", include_str!("../../stdlib/models.rhai")),
+    ("toy", include_str!("../../stdlib/toy.rhai")),
 ];
 
 pub struct Resolver {
