@@ -196,6 +196,15 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The bridge of a pair of glasses: from the inner edge of the left lens to that of the
+    /// right one, for lenses `lens` eye-widths wide.
+    pub fn glasses_bridge(&self, lens: f32) -> [(f32, f32); 2] {
+        [
+            (self.cx - self.eye_dx + self.eye_rx * lens, self.eye_y),
+            (self.cx + self.eye_dx - self.eye_rx * lens, self.eye_y),
+        ]
+    }
+
     /// `eye_scale` enlarges the eyes (cartoon styles draw them big).
     pub fn new(a: &Attributes, eye_scale: f32) -> Layout {
         let (cx, cy) = (0.5, 0.5);

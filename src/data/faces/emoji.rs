@@ -117,14 +117,7 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         }
     }
     if a.glasses {
-        c.stroke(
-            &[
-                (l.cx - l.eye_dx + l.eye_rx * 1.3, l.eye_y),
-                (l.cx + l.eye_dx - l.eye_rx * 1.3, l.eye_y),
-            ],
-            0.015,
-            [0.1; 3],
-        );
+        c.stroke(&l.glasses_bridge(1.3), 0.015, [0.1; 3]);
     }
     // nose: a small curve
     let nl = l.nose_len * 0.5;

@@ -206,14 +206,7 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         }
     }
     if a.glasses {
-        c.stroke(
-            &[
-                (l.cx - l.eye_dx + l.eye_rx * 1.7, l.eye_y),
-                (l.cx + l.eye_dx - l.eye_rx * 1.7, l.eye_y),
-            ],
-            0.01,
-            [0.12; 3],
-        );
+        c.stroke(&l.glasses_bridge(1.7), 0.01, [0.12; 3]);
     }
     // nostrils
     for s in [-1.0f32, 1.0] {

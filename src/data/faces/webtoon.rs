@@ -105,14 +105,7 @@ pub fn draw(a: &Attributes, size: usize) -> Canvas {
         }
     }
     if a.glasses {
-        c.stroke(
-            &[
-                (l.cx - l.eye_dx + l.eye_rx * 1.35, l.eye_y),
-                (l.cx + l.eye_dx - l.eye_rx * 1.35, l.eye_y),
-            ],
-            ol * 0.8,
-            INK,
-        );
+        c.stroke(&l.glasses_bridge(1.35), ol * 0.8, INK);
     }
     // nose: a hook
     let nl = l.nose_len;
