@@ -98,3 +98,21 @@ pub fn collect(
     }
     Features::from_rows(&values, n, dim.max(1))
 }
+
+/// A fixed, pretrained feature network (the built-in probe, Inception-v3): images in,
+/// feature vectors out. Scripts hold one as a `FeatureNet` and pass it as `features`.
+pub trait FeatureNet: Send + Sync {
+    /// A short name for messages, like "probe(faces)" or "inception".
+    fn name(&self) -> String;
+    /// Features `[n, d]` of images `[n, c, h, w]` with values in [-1, 1].
+    fn features(&self, images: DynTensor) -> Result<DynTensor>;
+    /// Class probabilities `[n, classes]` of the same images, for the Inception Score;
+    /// `None` when the network is not a classifier.
+    fn probabilities(&self, _images: DynTensor) -> Result<Option<DynTensor>> {
+        Ok(None)
+    }
+}
+
+/// The script-side handle of a [`FeatureNet`] (cheap to clone).
+#[derive(Clone)]
+pub struct FeatureNetHandle(pub std::sync::Arc<dyn FeatureNet>);

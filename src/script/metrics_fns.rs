@@ -8,7 +8,7 @@ use super::model_fns::Model;
 use super::output_fns::log;
 use crate::data::dataset::Dataset;
 use crate::error::Result;
-use crate::metrics::features::collect;
+use crate::metrics::features::{FeatureNetHandle, collect};
 use crate::metrics::{Features, frechet, inception_score, kid, precision_recall};
 use crate::nn::{Layer, Mode};
 use crate::tensor::DynTensor;
@@ -88,14 +88,21 @@ impl Samples {
 
 /// A feature extractor: a model's output, or the output of its layer `index` (negative
 /// counts from the end: -1 is the model's output), in evaluation mode without gradients.
-struct Extractor {
-    model: Model,
-    /// Layers to run: `0..upto`.
-    upto: usize,
+/// Or a fixed feature network (the probe, Inception-v3).
+enum Extractor {
+    Layers {
+        model: Model,
+        /// Layers to run: `0..upto`.
+        upto: usize,
+    },
+    Net(FeatureNetHandle),
 }
 
 impl Extractor {
     fn from(v: &Dynamic) -> Result<Extractor> {
+        if let Some(net) = v.clone().try_cast::<FeatureNetHandle>() {
+            return Ok(Extractor::Net(net));
+        }
         let (model, index) = if let Some(m) = v.clone().try_cast::<Model>() {
             (m, -1)
         } else if let Some(a) = v.clone().try_cast::<Array>() {
@@ -107,7 +114,7 @@ impl Extractor {
             }
         } else {
             bail!(
-                "features must be a model or [model, layer index], got {}",
+                "features must be a model, [model, layer index] or a FeatureNet, got {}",
                 v.type_name()
             )
         };
@@ -116,19 +123,24 @@ impl Extractor {
         if k < 0 || k >= layers {
             bail!("features: layer {index} is out of range for a model of {layers} layers");
         }
-        Ok(Extractor {
+        Ok(Extractor::Layers {
             model,
             upto: k as usize + 1,
         })
     }
 
     fn run(&self, x: DynTensor) -> Result<DynTensor> {
-        let mut s = self.model.state();
-        let mut x = x.detach();
-        for layer in &mut s.seq.layers[..self.upto] {
-            x = layer.forward(x, Mode { training: false })?.detach();
+        match self {
+            Extractor::Layers { model, upto } => {
+                let mut s = model.state();
+                let mut x = x.detach();
+                for layer in &mut s.seq.layers[..*upto] {
+                    x = layer.forward(x, Mode { training: false })?.detach();
+                }
+                Ok(x)
+            }
+            Extractor::Net(net) => Ok(net.0.features(x.detach())?.detach()),
         }
-        Ok(x)
     }
 }
 
@@ -241,6 +253,13 @@ fn pr_map(real: &DynTensor, fake: &DynTensor, m: &Map) -> Result<Map> {
 }
 
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+    e.register_type_with_name::<FeatureNetHandle>("FeatureNet");
+    def(
+        e,
+        "to_string",
+        "FeatureNet.to_string() -> string\nThe feature network's name.",
+        |n: &mut FeatureNetHandle| n.0.name(),
+    );
     def(
         e,
         "frechet_distance",
@@ -254,7 +273,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "fid",
-        "fid(a, b, #{features, n, batch}) -> float\nFréchet distance between the features of a and b, each a Model (sampled with standard-normal latents), a Dataset or a Tensor of images. features: a model (its output) or [model, layer index] like [f, -2]; n samples per side (default: the smaller side, at most 10,000), batch (default 250).",
+        "fid(a, b, #{features, n, batch}) -> float\nFréchet distance between the features of a and b, each a Model (sampled with standard-normal latents), a Dataset or a Tensor of images. features: a model (its output), [model, layer index] like [f, -2], or a FeatureNet; n samples per side (default: the smaller side, at most 10,000), batch (default 250).",
         |a: Dynamic, b: Dynamic, m: Map| call("fid", || fid(&a, &b, &m)),
     );
     let c = ctx.clone();
