@@ -44,7 +44,8 @@ struct Torch {
 
 impl Torch {
     fn start(python: &str) -> Result<Torch> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // flex runs on rayon's pool (RAYON_NUM_THREADS sets its size, default: all cores).
+        let threads = rayon::current_num_threads();
         let mut child = Command::new(python)
             .arg(TORCH_SCRIPT)
             .arg("--serve")
