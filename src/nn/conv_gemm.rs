@@ -16,19 +16,19 @@
 
 use super::conv::ConvSpec;
 use super::im2col::{
-    Geometry, col2im_into, from_channel_major_into, im2col, to_channel_major, to_position_major,
+    Geometry, col2im_into, from_channel_major_into, im2col_into, to_channel_major_into,
+    to_position_major_into,
 };
+use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
+use super::matmul::{Out, View, matmul_into};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
-use burn::backend::flex::ops::matmul::matmul;
-use burn::backend::{Autodiff, DType, Flex};
+use burn::tensor::Tensor;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
-use burn::tensor::{Shape, Tensor, TensorData};
-
-type Ad = Autodiff<Flex>;
 
 /// conv2d of `x` [N, C, H, W] with `weight` [O, C, k, k] (and `bias` [O]).
 pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, s: &ConvSpec) -> Tensor<4> {
@@ -96,8 +96,6 @@ pub fn conv_transpose2d(
     }
 }
 
-type AdTensor = burn::backend::tensor::FloatTensor<Ad>;
-
 /// Whether [`conv2d`] and [`conv_transpose2d`] take the GEMM path for these tensors
 /// (float32 on flex with autodiff, the CPU device's kind) rather than burn's.
 pub fn applies(x: &Tensor<4>, weight: &Tensor<4>) -> bool {
@@ -106,10 +104,7 @@ pub fn applies(x: &Tensor<4>, weight: &Tensor<4>) -> bool {
 
 /// Both tensors as flex autodiff primitives holding float32, or None.
 fn flex_pair(x: &Tensor<4>, w: &Tensor<4>) -> Option<(AdTensor, AdTensor)> {
-    let xp = x.clone().try_into_primitive::<Ad>().ok()?;
-    let wp = w.clone().try_into_primitive::<Ad>().ok()?;
-    let f32s = xp.primitive().dtype() == DType::F32 && wp.primitive().dtype() == DType::F32;
-    f32s.then_some((xp, wp))
+    Some((flex_f32(x)?, flex_f32(w)?))
 }
 
 fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
@@ -122,56 +117,60 @@ fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
     }
 }
 
-/// The values of `t` in row-major order (copied only when `t` is a strided view).
-fn contiguous(t: &FlexTensor) -> FlexTensor {
-    t.to_contiguous()
-}
-
-fn values(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>()
-        .expect("conv_gemm: contiguous float32 tensor")
-}
-
-fn tensor(data: Vec<f32>, shape: &[usize]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(data, Shape::from(shape.to_vec())))
-}
-
-/// `t` seen as a [rows, cols] matrix (t contiguous).
-fn matrix(t: &FlexTensor, rows: usize, cols: usize) -> FlexTensor {
-    t.reshape(Shape::new([rows, cols]))
-}
-
 /// Column-matrix bytes per run of samples: small enough to stay in cache between its im2col
 /// and its matrix product (and to keep the product's output small, which the GEMM runs
 /// faster), large enough for the product to stay efficient. 1-8 MiB measured alike within
 /// noise at the DCGAN shapes; full-batch column matrices (up to 67 MB) were 1.5x slower.
 const RUN_BYTES: usize = 2 << 20;
 
-/// dst += src
-fn accumulate(dst: &mut [f32], src: &FlexTensor) {
-    let src = contiguous(src);
-    for (d, s) in dst.iter_mut().zip(values(&src)) {
-        *d += s;
-    }
+/// K scratch buffers for the runs of one operation, sized for its longest run and reused.
+struct Scratch<const K: usize> {
+    runs: Vec<(usize, usize)>,
+    /// Values per sample of each buffer.
+    per_sample: [usize; K],
+    buffers: [Vec<f32>; K],
 }
 
-/// `[rows, cols]` -> `[cols, rows]`
-fn transposed(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    to_position_major(x, 1, rows, cols)
+impl<const K: usize> Scratch<K> {
+    /// The runs of `g` and a buffer for each entry of `per_sample` (values per sample).
+    fn new(g: &Geometry, per_sample: [usize; K]) -> Self {
+        let runs = g.sample_runs(RUN_BYTES);
+        let longest = runs.iter().map(|r| r.1).max().unwrap_or(0);
+        Scratch {
+            runs,
+            per_sample,
+            buffers: per_sample.map(|v| vec![0.0; v * longest]),
+        }
+    }
+
+    /// The buffers cut to `nb` samples.
+    fn for_run(&mut self, nb: usize) -> [&mut [f32]; K] {
+        let mut sizes = self.per_sample.iter();
+        self.buffers.each_mut().map(|b| {
+            let per_sample = sizes.next().copied().unwrap_or(0);
+            &mut b[..per_sample * nb]
+        })
+    }
 }
 
 // ---------------------------------------------------------------- conv2d
 
 /// y [N, O, h, w] = W [O, C·k·k] · im2col(x), run by run of samples.
-fn conv2d_forward(x: &[f32], w: &FlexTensor, g: &Geometry, o: usize) -> FlexTensor {
-    let p = g.positions();
+fn conv2d_forward(x: &[f32], w: &[f32], g: &Geometry, o: usize) -> FlexTensor {
+    let (p, rows) = (g.positions(), g.rows());
     let mut y = vec![0.0f32; g.batch * o * p];
-    for (n0, nb) in g.sample_runs(RUN_BYTES) {
+    // (column matrix, product [O, nb·h·w])
+    let mut scratch = Scratch::new(g, [rows * p, o * p]);
+    for (n0, nb) in scratch.runs.clone() {
         let gr = g.with_batch(nb);
-        let xr = &x[n0 * g.big_sample()..][..nb * g.big_sample()];
-        let cols = tensor(im2col(&gr, xr), &[gr.rows(), gr.cols()]);
-        let yr = contiguous(&matmul(matrix(w, o, g.rows()), cols));
-        from_channel_major_into(values(&yr), nb, o, p, &mut y[n0 * o * p..][..nb * o * p]);
+        let [cols, z] = scratch.for_run(nb);
+        im2col_into(&gr, &x[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
+        let (wm, cm) = (
+            View::row_major(w, o, rows),
+            View::row_major(cols, rows, gr.cols()),
+        );
+        matmul_into(Out::new(z), wm, cm, false);
+        from_channel_major_into(z, nb, o, p, &mut y[n0 * o * p..][..nb * o * p]);
     }
     tensor(y, &[g.batch, o, g.small[0], g.small[1]])
 }
@@ -185,34 +184,42 @@ impl Backward<Flex, 2> for Conv2dBackward {
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
-        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        let dy = grads.consume::<Flex>(&ops.node);
         let (x, w, g, o) = ops.state;
-        let (dy, xv, p) = (values(&dy), values(&x), g.positions());
-        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; o * g.rows()]);
+        let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
+        let (p, rows) = (g.positions(), g.rows());
+        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; o * rows]);
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.big_len()]);
-        for (n0, nb) in g.sample_runs(RUN_BYTES) {
+        // (column matrix, dY position-major [nb·h·w, O], dY channel-major [O, nb·h·w])
+        let mut scratch = Scratch::new(&g, [rows * p, o * p, o * p]);
+        for (n0, nb) in scratch.runs.clone() {
             let gr = g.with_batch(nb);
-            // dY as [O, nb·h·w]
-            let dyr = to_channel_major(&dy[n0 * o * p..][..nb * o * p], nb, o, p);
-            let dyr = tensor(dyr, &[o, gr.cols()]);
+            let [cols, dy_pos, dy_chan] = scratch.for_run(nb);
+            let dy_run = &dy[n0 * o * p..][..nb * o * p];
             if let Some(dw) = dw.as_mut() {
-                // dWᵀ [C·k·k, O] = im2col(x) · dYᵀ: both operands row-major, which the
-                // GEMM runs about twice as fast as a transposed right-hand side.
-                let xr = &xv[n0 * g.big_sample()..][..nb * g.big_sample()];
-                let cols = tensor(im2col(&gr, xr), &[gr.rows(), gr.cols()]);
-                let dyt = to_position_major(&dy[n0 * o * p..][..nb * o * p], nb, o, p);
-                let dwt = matmul(cols, tensor(dyt, &[gr.cols(), o]));
-                accumulate(dw, &dwt);
+                // dWᵀ [C·k·k, O] += im2col(x) · dYᵀ, written into dW [O, C·k·k]: both operands
+                // row-major, which the GEMM runs about twice as fast as a transposed one.
+                im2col_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
+                to_position_major_into(dy_run, nb, o, p, dy_pos);
+                let (cm, dm) = (
+                    View::row_major(cols, rows, gr.cols()),
+                    View::row_major(dy_pos, gr.cols(), o),
+                );
+                matmul_into(Out::transposed(dw), cm, dm, true);
             }
             if let Some(dx) = dx.as_mut() {
-                let wt = matrix(&w, o, g.rows()).transpose(0, 1);
-                let dcols = contiguous(&matmul(wt, dyr));
-                let dxr = &mut dx[n0 * g.big_sample()..][..nb * g.big_sample()];
-                col2im_into(&gr, values(&dcols), dxr);
+                // im2col(dx) [C·k·k, nb·h·w] = Wᵀ · dY, added back into the grid
+                to_channel_major_into(dy_run, nb, o, p, dy_chan);
+                let (wt, dm) = (
+                    View::row_major(&wv, o, rows).t(),
+                    View::row_major(dy_chan, o, gr.cols()),
+                );
+                matmul_into(Out::new(cols), wt, dm, false);
+                let dx_run = &mut dx[n0 * g.big_sample()..][..nb * g.big_sample()];
+                col2im_into(&gr, cols, dx_run);
             }
         }
-        if let (Some(node), Some(dwt)) = (node_w, dw) {
-            let dw = transposed(&dwt, g.rows(), o);
+        if let (Some(node), Some(dw)) = (node_w, dw) {
             grads.register::<Flex>(node.id, tensor(dw, w.layout().shape()));
         }
         if let (Some(node), Some(dx)) = (node_x, dx) {
@@ -226,8 +233,8 @@ fn conv2d_ad(x: AdTensor, w: AdTensor, g: Geometry, o: usize) -> AdTensor {
         .prepare::<NoCheckpointing>([x.node(), w.node()])
         .compute_bound()
         .stateful();
-    let (xv, wv) = (contiguous(x.primitive()), contiguous(w.primitive()));
-    let y = conv2d_forward(values(&xv), &wv, &g, o);
+    let (xv, wv) = (x.primitive().to_contiguous(), w.primitive().to_contiguous());
+    let y = conv2d_forward(&values(&xv), &values(&wv), &g, o);
     match prep {
         OpsKind::Tracked(prep) => prep.finish((xv, wv, g, o), y),
         OpsKind::UnTracked(prep) => prep.finish(y),
@@ -237,16 +244,21 @@ fn conv2d_ad(x: AdTensor, w: AdTensor, g: Geometry, o: usize) -> AdTensor {
 // ---------------------------------------------------------------- conv_transpose2d
 
 /// y [N, Co, H', W'] = col2im(Wᵀ · X), W [Ci, Co·k·k], X = x as [Ci, nb·h·w], run by run.
-fn conv_transpose2d_forward(x: &[f32], w: &FlexTensor, g: &Geometry, ci: usize) -> FlexTensor {
-    let p = g.positions();
+fn conv_transpose2d_forward(x: &[f32], w: &[f32], g: &Geometry, ci: usize) -> FlexTensor {
+    let (p, rows) = (g.positions(), g.rows());
     let mut y = vec![0.0f32; g.big_len()];
-    for (n0, nb) in g.sample_runs(RUN_BYTES) {
+    // (x channel-major [Ci, nb·h·w], column matrix)
+    let mut scratch = Scratch::new(g, [ci * p, rows * p]);
+    for (n0, nb) in scratch.runs.clone() {
         let gr = g.with_batch(nb);
-        let xr = to_channel_major(&x[n0 * ci * p..][..nb * ci * p], nb, ci, p);
-        let xr = tensor(xr, &[ci, gr.cols()]);
-        let cols = contiguous(&matmul(matrix(w, ci, g.rows()).transpose(0, 1), xr));
-        let yr = &mut y[n0 * g.big_sample()..][..nb * g.big_sample()];
-        col2im_into(&gr, values(&cols), yr);
+        let [x_chan, cols] = scratch.for_run(nb);
+        to_channel_major_into(&x[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
+        let (wt, xm) = (
+            View::row_major(w, ci, rows).t(),
+            View::row_major(x_chan, ci, gr.cols()),
+        );
+        matmul_into(Out::new(cols), wt, xm, false);
+        col2im_into(&gr, cols, &mut y[n0 * g.big_sample()..][..nb * g.big_sample()]);
     }
     tensor(y, &[g.batch, g.channels, g.big[0], g.big[1]])
 }
@@ -260,31 +272,34 @@ impl Backward<Flex, 2> for ConvTranspose2dBackward {
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
-        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        let dy = grads.consume::<Flex>(&ops.node);
         let (x, w, g) = ops.state;
         let ci = x.layout().shape()[1];
-        let (dy, xv, p) = (values(&dy), values(&x), g.positions());
-        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; ci * g.rows()]);
+        let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
+        let (p, rows) = (g.positions(), g.rows());
+        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; ci * rows]);
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.batch * ci * p]);
-        for (n0, nb) in g.sample_runs(RUN_BYTES) {
+        // (im2col(dY) [Co·k·k, nb·h·w], x position-major [nb·h·w, Ci], dx channel-major)
+        let mut scratch = Scratch::new(&g, [rows * p, ci * p, ci * p]);
+        for (n0, nb) in scratch.runs.clone() {
             let gr = g.with_batch(nb);
-            // im2col(dY): [Co·k·k, nb·h·w]
-            let dyr = &dy[n0 * g.big_sample()..][..nb * g.big_sample()];
-            let dcols = tensor(im2col(&gr, dyr), &[gr.rows(), gr.cols()]);
+            let [dcols, x_pos, dx_chan] = scratch.for_run(nb);
+            im2col_into(&gr, &dy[n0 * g.big_sample()..][..nb * g.big_sample()], dcols);
+            let dm = View::row_major(dcols, rows, gr.cols());
             if let Some(dw) = dw.as_mut() {
-                // dWᵀ [Co·k·k, Ci] = im2col(dY) · Xᵀ (both row-major, see conv2d).
-                let xt = to_position_major(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p);
-                let dwt = matmul(dcols.clone(), tensor(xt, &[gr.cols(), ci]));
-                accumulate(dw, &dwt);
+                // dWᵀ [Co·k·k, Ci] += im2col(dY) · Xᵀ, written into dW [Ci, Co·k·k]
+                to_position_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_pos);
+                let xm = View::row_major(x_pos, gr.cols(), ci);
+                matmul_into(Out::transposed(dw), dm, xm, true);
             }
             if let Some(dx) = dx.as_mut() {
-                let dxr = contiguous(&matmul(matrix(&w, ci, g.rows()), dcols));
+                // dX [Ci, nb·h·w] = W · im2col(dY)
+                matmul_into(Out::new(dx_chan), View::row_major(&wv, ci, rows), dm, false);
                 let out = &mut dx[n0 * ci * p..][..nb * ci * p];
-                from_channel_major_into(values(&dxr), nb, ci, p, out);
+                from_channel_major_into(dx_chan, nb, ci, p, out);
             }
         }
-        if let (Some(node), Some(dwt)) = (node_w, dw) {
-            let dw = transposed(&dwt, g.rows(), ci);
+        if let (Some(node), Some(dw)) = (node_w, dw) {
             grads.register::<Flex>(node.id, tensor(dw, w.layout().shape()));
         }
         if let (Some(node), Some(dx)) = (node_x, dx) {
@@ -298,9 +313,9 @@ fn conv_transpose2d_ad(x: AdTensor, w: AdTensor, g: Geometry) -> AdTensor {
         .prepare::<NoCheckpointing>([x.node(), w.node()])
         .compute_bound()
         .stateful();
-    let (xv, wv) = (contiguous(x.primitive()), contiguous(w.primitive()));
+    let (xv, wv) = (x.primitive().to_contiguous(), w.primitive().to_contiguous());
     let ci = xv.layout().shape()[1];
-    let y = conv_transpose2d_forward(values(&xv), &wv, &g, ci);
+    let y = conv_transpose2d_forward(&values(&xv), &values(&wv), &g, ci);
     match prep {
         OpsKind::Tracked(prep) => prep.finish((xv, wv, g), y),
         OpsKind::UnTracked(prep) => prep.finish(y),

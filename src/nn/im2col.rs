@@ -212,20 +212,33 @@ fn scatter_add(line: &mut [f32], src: &[f32], lo: usize, hi: usize, start: isize
 
 /// `[N, C, P]` -> `[C, N·P]` (channel-major), as a matrix product wants a batch.
 pub fn to_channel_major(x: &[f32], n: usize, c: usize, p: usize) -> Vec<f32> {
-    assert_eq!(x.len(), n * c * p, "to_channel_major: size");
     let mut out = vec![0.0f32; x.len()];
+    to_channel_major_into(x, n, c, p, &mut out);
+    out
+}
+
+/// [`to_channel_major`] into `out`, which is overwritten.
+pub fn to_channel_major_into(x: &[f32], n: usize, c: usize, p: usize, out: &mut [f32]) {
+    assert_eq!(x.len(), n * c * p, "to_channel_major: size");
+    assert_eq!(out.len(), x.len(), "to_channel_major: output size");
     out.par_chunks_mut(n * p).enumerate().for_each(|(ci, row)| {
         for ni in 0..n {
             row[ni * p..(ni + 1) * p].copy_from_slice(&x[(ni * c + ci) * p..][..p]);
         }
     });
-    out
 }
 
 /// `[N, C, P]` -> `[N·P, C]` (position-major), blocked to keep both sides in cache.
 pub fn to_position_major(x: &[f32], n: usize, c: usize, p: usize) -> Vec<f32> {
-    assert_eq!(x.len(), n * c * p, "to_position_major: size");
     let mut out = vec![0.0f32; x.len()];
+    to_position_major_into(x, n, c, p, &mut out);
+    out
+}
+
+/// [`to_position_major`] into `out`, which is overwritten.
+pub fn to_position_major_into(x: &[f32], n: usize, c: usize, p: usize, out: &mut [f32]) {
+    assert_eq!(x.len(), n * c * p, "to_position_major: size");
+    assert_eq!(out.len(), x.len(), "to_position_major: output size");
     const B: usize = 32;
     out.par_chunks_mut(p * c).enumerate().for_each(|(ni, dst)| {
         let src = &x[ni * c * p..][..c * p];
@@ -239,7 +252,6 @@ pub fn to_position_major(x: &[f32], n: usize, c: usize, p: usize) -> Vec<f32> {
             }
         }
     });
-    out
 }
 
 /// `[C, N·P]` -> `[N, C, P]`, written into `out`.
