@@ -10,7 +10,10 @@ fn main() {
     for _ in 0..5 {
         let xr = x.clone().require_grad();
         let t = Instant::now();
-        let y = activation_cpu::forward(&DynTensor::new(xr.clone()), &Op::Relu).unwrap().ranked::<4>("a").unwrap();
+        let y = activation_cpu::forward(&DynTensor::new(xr.clone()), &Op::Relu)
+            .unwrap()
+            .ranked::<4>("a")
+            .unwrap();
         let t1 = t.elapsed();
         let l = (y * w.clone()).sum();
         let t2 = t.elapsed();

@@ -141,6 +141,13 @@ fn conv2d_matches_burn() {
             spec(3, 2, 2, 2, false),
         ),
         ("k1", [2, 5, 3, 3], [4, 5, 1, 1], spec(1, 1, 0, 1, true)),
+        // a 512 KB column matrix per sample: the batch goes in runs of 4 and 2 samples
+        (
+            "k4 s2 p1, two runs of samples",
+            [6, 32, 32, 32],
+            [8, 32, 4, 4],
+            spec(4, 2, 1, 1, false),
+        ),
     ];
     for (name, x, w, s) in cases {
         check(name, x, w, w[0], s, conv_gemm::conv2d, plain_conv2d);
@@ -189,6 +196,12 @@ fn conv_transpose2d_matches_burn() {
             [2, 2, 5, 5],
             [2, 3, 3, 3],
             spec(3, 1, 1, 2, false),
+        ),
+        (
+            "k4 s2 p1, two runs of samples",
+            [6, 8, 16, 16],
+            [8, 32, 4, 4],
+            spec(4, 2, 1, 1, false),
         ),
     ];
     for (name, x, w, s) in cases {

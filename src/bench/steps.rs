@@ -101,7 +101,10 @@ pub fn run(settings: &Settings) -> Result<()> {
         .find(|n| !NETWORKS.iter().any(|(name, _)| name == n))
     {
         let known: Vec<&str> = NETWORKS.iter().map(|(n, _)| *n).collect();
-        bail!("--only: unknown network '{unknown}'; there are: {}", known.join(", "));
+        bail!(
+            "--only: unknown network '{unknown}'; there are: {}",
+            known.join(", ")
+        );
     }
     let mut torch = settings.torch.as_deref().map(Torch::start).transpose()?;
     let chosen = |name: &&str| settings.only.is_empty() || settings.only.iter().any(|o| o == name);

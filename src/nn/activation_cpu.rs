@@ -6,14 +6,14 @@
 //! Here the forward is one parallel map and the backward one parallel zip. Tensors on any
 //! other device, or not float32, are left to burn (`forward` returns None).
 
+use super::flex_kernel::{Ad, AdTensor, flex_f32, map, tensor, values, zip};
 use super::stateless::Op;
 use crate::tensor::DynTensor;
+use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use super::flex_kernel::{Ad, AdTensor, flex_f32, map, tensor, values, zip};
-use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Tensor;
 

@@ -15,17 +15,16 @@
 //! Tensors on any other device, or not float32, go through burn's own operations.
 
 use super::conv::ConvSpec;
+use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
 use super::im2col::{
     Geometry, col2im_into, from_channel_major_into, im2col_into, to_channel_major_into,
-    to_position_major_into,
 };
-use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
 use super::matmul::{Out, View, matmul_into};
+use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Tensor;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
@@ -190,26 +189,24 @@ impl Backward<Flex, 2> for Conv2dBackward {
         let (p, rows) = (g.positions(), g.rows());
         let mut dw = node_w.as_ref().map(|_| vec![0.0f32; o * rows]);
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.big_len()]);
-        // (column matrix, dY position-major [nb·h·w, O], dY channel-major [O, nb·h·w])
-        let mut scratch = Scratch::new(&g, [rows * p, o * p, o * p]);
+        // (column matrix, dY channel-major [O, nb·h·w])
+        let mut scratch = Scratch::new(&g, [rows * p, o * p]);
         for (n0, nb) in scratch.runs.clone() {
             let gr = g.with_batch(nb);
-            let [cols, dy_pos, dy_chan] = scratch.for_run(nb);
+            let [cols, dy_chan] = scratch.for_run(nb);
             let dy_run = &dy[n0 * o * p..][..nb * o * p];
+            to_channel_major_into(dy_run, nb, o, p, dy_chan);
             if let Some(dw) = dw.as_mut() {
-                // dWᵀ [C·k·k, O] += im2col(x) · dYᵀ, written into dW [O, C·k·k]: both operands
-                // row-major, which the GEMM runs about twice as fast as a transposed one.
+                // dW [O, C·k·k] += dY · im2col(x)ᵀ
                 im2col_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
-                to_position_major_into(dy_run, nb, o, p, dy_pos);
-                let (cm, dm) = (
-                    View::row_major(cols, rows, gr.cols()),
-                    View::row_major(dy_pos, gr.cols(), o),
+                let (dm, cm) = (
+                    View::row_major(dy_chan, o, gr.cols()),
+                    View::row_major(cols, rows, gr.cols()).t(),
                 );
-                matmul_into(Out::transposed(dw), cm, dm, true);
+                matmul_into(Out::new(dw), dm, cm, true);
             }
             if let Some(dx) = dx.as_mut() {
                 // im2col(dx) [C·k·k, nb·h·w] = Wᵀ · dY, added back into the grid
-                to_channel_major_into(dy_run, nb, o, p, dy_chan);
                 let (wt, dm) = (
                     View::row_major(&wv, o, rows).t(),
                     View::row_major(dy_chan, o, gr.cols()),
@@ -258,7 +255,11 @@ fn conv_transpose2d_forward(x: &[f32], w: &[f32], g: &Geometry, ci: usize) -> Fl
             View::row_major(x_chan, ci, gr.cols()),
         );
         matmul_into(Out::new(cols), wt, xm, false);
-        col2im_into(&gr, cols, &mut y[n0 * g.big_sample()..][..nb * g.big_sample()]);
+        col2im_into(
+            &gr,
+            cols,
+            &mut y[n0 * g.big_sample()..][..nb * g.big_sample()],
+        );
     }
     tensor(y, &[g.batch, g.channels, g.big[0], g.big[1]])
 }
@@ -279,18 +280,22 @@ impl Backward<Flex, 2> for ConvTranspose2dBackward {
         let (p, rows) = (g.positions(), g.rows());
         let mut dw = node_w.as_ref().map(|_| vec![0.0f32; ci * rows]);
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.batch * ci * p]);
-        // (im2col(dY) [Co·k·k, nb·h·w], x position-major [nb·h·w, Ci], dx channel-major)
+        // (im2col(dY) [Co·k·k, nb·h·w], x channel-major [Ci, nb·h·w], dx channel-major)
         let mut scratch = Scratch::new(&g, [rows * p, ci * p, ci * p]);
         for (n0, nb) in scratch.runs.clone() {
             let gr = g.with_batch(nb);
-            let [dcols, x_pos, dx_chan] = scratch.for_run(nb);
-            im2col_into(&gr, &dy[n0 * g.big_sample()..][..nb * g.big_sample()], dcols);
+            let [dcols, x_chan, dx_chan] = scratch.for_run(nb);
+            im2col_into(
+                &gr,
+                &dy[n0 * g.big_sample()..][..nb * g.big_sample()],
+                dcols,
+            );
             let dm = View::row_major(dcols, rows, gr.cols());
             if let Some(dw) = dw.as_mut() {
-                // dWᵀ [Co·k·k, Ci] += im2col(dY) · Xᵀ, written into dW [Ci, Co·k·k]
-                to_position_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_pos);
-                let xm = View::row_major(x_pos, gr.cols(), ci);
-                matmul_into(Out::transposed(dw), dm, xm, true);
+                // dW [Ci, Co·k·k] += X · im2col(dY)ᵀ
+                to_channel_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
+                let xm = View::row_major(x_chan, ci, gr.cols());
+                matmul_into(Out::new(dw), xm, dm.t(), true);
             }
             if let Some(dx) = dx.as_mut() {
                 // dX [Ci, nb·h·w] = W · im2col(dY)

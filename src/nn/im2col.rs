@@ -228,32 +228,6 @@ pub fn to_channel_major_into(x: &[f32], n: usize, c: usize, p: usize, out: &mut 
     });
 }
 
-/// `[N, C, P]` -> `[N·P, C]` (position-major), blocked to keep both sides in cache.
-pub fn to_position_major(x: &[f32], n: usize, c: usize, p: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; x.len()];
-    to_position_major_into(x, n, c, p, &mut out);
-    out
-}
-
-/// [`to_position_major`] into `out`, which is overwritten.
-pub fn to_position_major_into(x: &[f32], n: usize, c: usize, p: usize, out: &mut [f32]) {
-    assert_eq!(x.len(), n * c * p, "to_position_major: size");
-    assert_eq!(out.len(), x.len(), "to_position_major: output size");
-    const B: usize = 32;
-    out.par_chunks_mut(p * c).enumerate().for_each(|(ni, dst)| {
-        let src = &x[ni * c * p..][..c * p];
-        for c0 in (0..c).step_by(B) {
-            for p0 in (0..p).step_by(B) {
-                for ci in c0..(c0 + B).min(c) {
-                    for pi in p0..(p0 + B).min(p) {
-                        dst[pi * c + ci] = src[ci * p + pi];
-                    }
-                }
-            }
-        }
-    });
-}
-
 /// `[C, N·P]` -> `[N, C, P]`, written into `out`.
 pub fn from_channel_major_into(x: &[f32], n: usize, c: usize, p: usize, out: &mut [f32]) {
     assert_eq!(x.len(), n * c * p, "from_channel_major: size");
@@ -379,8 +353,5 @@ mod tests {
         let mut back = vec![0.0; x.len()];
         from_channel_major_into(&cm, 2, 3, 5, &mut back);
         assert_eq!(back, x);
-        let pm = to_position_major(&x, 2, 3, 5);
-        // sample 1, position 4, channel 2
-        assert_eq!(pm[(5 + 4) * 3 + 2], x[(3 + 2) * 5 + 4]);
     }
 }
