@@ -19,6 +19,7 @@ use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
 use super::im2col::{
     Geometry, col2im_into, from_channel_major_into, im2col_into, to_channel_major_into,
 };
+use super::im2row::im2row_into;
 use super::matmul::{Out, View, matmul_into};
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -189,7 +190,7 @@ impl Backward<Flex, 2> for Conv2dBackward {
         let (p, rows) = (g.positions(), g.rows());
         let mut dw = node_w.as_ref().map(|_| vec![0.0f32; o * rows]);
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.big_len()]);
-        // (column matrix, dY channel-major [O, nb·h·w])
+        // (im2row(x), then the column matrix of dx; dY channel-major [O, nb·h·w])
         let mut scratch = Scratch::new(&g, [rows * p, o * p]);
         for (n0, nb) in scratch.runs.clone() {
             let gr = g.with_batch(nb);
@@ -197,13 +198,13 @@ impl Backward<Flex, 2> for Conv2dBackward {
             let dy_run = &dy[n0 * o * p..][..nb * o * p];
             to_channel_major_into(dy_run, nb, o, p, dy_chan);
             if let Some(dw) = dw.as_mut() {
-                // dW [O, C·k·k] += dY · im2col(x)ᵀ
-                im2col_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
-                let (dm, cm) = (
+                // dW [O, C·k·k] += dY · im2row(x)
+                im2row_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
+                let (dm, xm) = (
                     View::row_major(dy_chan, o, gr.cols()),
-                    View::row_major(cols, rows, gr.cols()).t(),
+                    View::row_major(cols, gr.cols(), rows),
                 );
-                matmul_into(Out::new(dw), dm, cm, true);
+                matmul_into(Out::new(dw), dm, xm, true);
             }
             if let Some(dx) = dx.as_mut() {
                 // im2col(dx) [C·k·k, nb·h·w] = Wᵀ · dY, added back into the grid
@@ -280,25 +281,26 @@ impl Backward<Flex, 2> for ConvTranspose2dBackward {
         let (p, rows) = (g.positions(), g.rows());
         let mut dw = node_w.as_ref().map(|_| vec![0.0f32; ci * rows]);
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.batch * ci * p]);
-        // (im2col(dY) [Co·k·k, nb·h·w], x channel-major [Ci, nb·h·w], dx channel-major)
+        // (im2row(dY), then im2col(dY); x channel-major [Ci, nb·h·w]; dx channel-major)
         let mut scratch = Scratch::new(&g, [rows * p, ci * p, ci * p]);
         for (n0, nb) in scratch.runs.clone() {
             let gr = g.with_batch(nb);
             let [dcols, x_chan, dx_chan] = scratch.for_run(nb);
-            im2col_into(
-                &gr,
-                &dy[n0 * g.big_sample()..][..nb * g.big_sample()],
-                dcols,
-            );
-            let dm = View::row_major(dcols, rows, gr.cols());
+            let dy_run = &dy[n0 * g.big_sample()..][..nb * g.big_sample()];
             if let Some(dw) = dw.as_mut() {
-                // dW [Ci, Co·k·k] += X · im2col(dY)ᵀ
+                // dW [Ci, Co·k·k] += X · im2row(dY)
+                im2row_into(&gr, dy_run, dcols);
                 to_channel_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
-                let xm = View::row_major(x_chan, ci, gr.cols());
-                matmul_into(Out::new(dw), xm, dm.t(), true);
+                let (xm, dm) = (
+                    View::row_major(x_chan, ci, gr.cols()),
+                    View::row_major(dcols, gr.cols(), rows),
+                );
+                matmul_into(Out::new(dw), xm, dm, true);
             }
             if let Some(dx) = dx.as_mut() {
                 // dX [Ci, nb·h·w] = W · im2col(dY)
+                im2col_into(&gr, dy_run, dcols);
+                let dm = View::row_major(dcols, rows, gr.cols());
                 matmul_into(Out::new(dx_chan), View::row_major(&wv, ci, rows), dm, false);
                 let out = &mut dx[n0 * ci * p..][..nb * ci * p];
                 from_channel_major_into(dx_chan, nb, ci, p, out);

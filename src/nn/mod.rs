@@ -9,6 +9,7 @@ pub mod embedding;
 pub mod flex_kernel;
 pub mod gradient_penalty;
 pub mod im2col;
+pub mod im2row;
 pub mod init;
 pub mod layer;
 pub mod linear;
