@@ -21,7 +21,7 @@ fn time(f: &F, x: &Tensor<4>, w: &Tensor<4>) -> f64 {
 
 fn ours(op: Op) -> F {
     Box::new(move |x| {
-        let y = activation_cpu::forward(&DynTensor::new(x), &op).expect("own kernel");
+        let y = activation_cpu::forward(DynTensor::new(x), &op).expect("own kernel");
         y.ranked::<4>("profile").unwrap()
     })
 }

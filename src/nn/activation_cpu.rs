@@ -6,7 +6,9 @@
 //! Here the forward is one parallel map and the backward one parallel zip. Tensors on any
 //! other device, or not float32, are left to burn (`forward` returns None).
 
-use super::flex_kernel::{Ad, AdTensor, flex_f32, map, tensor, values, zip};
+use super::flex_kernel::{
+    Ad, AdTensor, flex_f32, map, map_in_place, tensor, unique_values_mut, values, zip, zip_in_place,
+};
 use super::stateless::Op;
 use crate::tensor::DynTensor;
 use burn::backend::Flex;
@@ -36,24 +38,67 @@ impl Kind {
         }
     }
 
-    /// y = f(x) over `x`, in parallel chunks.
-    fn apply(self, x: &[f32]) -> Vec<f32> {
-        // One monomorphic, branch-free loop per kind, so that it vectorises.
+    /// Whether the backward pass can work from the output alone: true except for a leaky
+    /// slope below 0, where y > 0 no longer means x > 0.
+    fn grad_from_output(self) -> bool {
+        !matches!(self, Kind::Leaky(a) if a < 0.0)
+    }
+
+    /// y = f(x).
+    #[inline(always)]
+    fn f(self, x: f32) -> f32 {
         match self {
-            Kind::Leaky(a) => map(x, |v| v.max(0.0) + a * v.min(0.0)),
-            Kind::Tanh => map(x, tanh),
-            Kind::Sigmoid => map(x, |v| 0.5 + 0.5 * tanh(0.5 * v)),
+            Kind::Leaky(a) => x.max(0.0) + a * x.min(0.0),
+            Kind::Tanh => tanh(x),
+            Kind::Sigmoid => 0.5 + 0.5 * tanh(0.5 * x),
         }
     }
 
-    /// dy · f'(x) from the saved values: x for Leaky, y for tanh and sigmoid.
+    /// `x` replaced by f(x), in parallel chunks.
+    fn apply_in_place(self, x: &mut [f32]) {
+        // One monomorphic, branch-free loop per kind, so that it vectorises.
+        match self {
+            Kind::Leaky(a) => map_in_place(x, move |v| Kind::Leaky(a).f(v)),
+            Kind::Tanh => map_in_place(x, tanh),
+            Kind::Sigmoid => map_in_place(x, |v| Kind::Sigmoid.f(v)),
+        }
+    }
+
+    /// f(x) over `x` into a new buffer.
+    fn apply(self, x: &[f32]) -> Vec<f32> {
+        match self {
+            Kind::Leaky(a) => map(x, move |v| Kind::Leaky(a).f(v)),
+            Kind::Tanh => map(x, tanh),
+            Kind::Sigmoid => map(x, |v| Kind::Sigmoid.f(v)),
+        }
+    }
+
+    /// dy · f'(x) written over `dy`, from the saved values: y (or x for a negative leaky
+    /// slope; the test x > 0 reads the same on either for slopes >= 0).
+    fn grad_in_place(self, saved: &[f32], dy: &mut [f32]) {
+        match self {
+            Kind::Leaky(a) => zip_in_place(saved, dy, move |s, g| g * leaky_slope(s, a)),
+            Kind::Tanh => zip_in_place(saved, dy, |y, g| g * (1.0 - y * y)),
+            Kind::Sigmoid => zip_in_place(saved, dy, |y, g| g * y * (1.0 - y)),
+        }
+    }
+
+    /// [`Kind::grad_in_place`] into a new buffer.
     fn grad(self, saved: &[f32], dy: &[f32]) -> Vec<f32> {
         match self {
-            Kind::Leaky(a) => zip(saved, dy, |x, g| if x > 0.0 { g } else { a * g }),
+            Kind::Leaky(a) => zip(saved, dy, move |s, g| g * leaky_slope(s, a)),
             Kind::Tanh => zip(saved, dy, |y, g| g * (1.0 - y * y)),
             Kind::Sigmoid => zip(saved, dy, |y, g| g * y * (1.0 - y)),
         }
     }
+}
+
+/// The leaky slope at `s` (1 above 0, else `a`), as a select that vectorises. The closures
+/// around it take `a` by value (`move`): captured by reference, it was reloaded from memory
+/// every element and the loop stayed scalar.
+#[inline(always)]
+fn leaky_slope(s: f32, a: f32) -> f32 {
+    if s > 0.0 { 1.0 } else { a }
 }
 
 /// tanh to within a few float32 ulps, in plain arithmetic that vectorises (libm's does not;
@@ -85,11 +130,18 @@ fn exp_neg(t: f32) -> f32 {
     p * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
-/// `op` applied to `x` by this module's kernels, or None where burn's should run.
-pub fn forward(x: &DynTensor, op: &Op) -> Option<DynTensor> {
-    let kind = Kind::of(op)?;
-    Some(crate::map_rank!(x.clone(), t => {
-        Tensor::from_primitive::<Ad>(activation_ad(flex_f32(&t)?, kind))
+/// `op` applied to `x` by this module's kernels, or `x` given back where burn's should run.
+/// The output overwrites `x`'s storage when nothing else holds it.
+pub fn forward(x: DynTensor, op: &Op) -> Result<DynTensor, DynTensor> {
+    let Some(kind) = Kind::of(op) else {
+        return Err(x);
+    };
+    Ok(crate::map_rank!(x, t => match flex_f32(&t) {
+        Some(p) => {
+            drop(t); // p alone now holds the values, unless something else does
+            Tensor::from_primitive::<Ad>(activation_ad(p, kind))
+        }
+        None => return Err(DynTensor::new(t)),
     }))
 }
 
@@ -97,17 +149,28 @@ pub fn forward(x: &DynTensor, op: &Op) -> Option<DynTensor> {
 struct ActivationBackward;
 
 impl Backward<Flex, 1> for ActivationBackward {
-    /// (saved input or output, kind)
+    /// (saved output, or input for a negative leaky slope; kind)
     type State = (FlexTensor, Kind);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node] = ops.parents;
-        let dy = grads.consume::<Flex>(&ops.node);
+        let mut dy = grads.consume::<Flex>(&ops.node);
         let (saved, kind) = ops.state;
-        if let Some(node) = node {
-            let dx = kind.grad(&values(&saved), &values(&dy));
-            grads.register::<Flex>(node.id, tensor(dx, saved.layout().shape()));
-        }
+        let Some(node) = node else {
+            return;
+        };
+        let saved_values = values(&saved);
+        let dx = match unique_values_mut(&mut dy) {
+            Some(g) => {
+                kind.grad_in_place(&saved_values, g);
+                dy
+            }
+            None => tensor(
+                kind.grad(&saved_values, &values(&dy)),
+                saved.layout().shape(),
+            ),
+        };
+        grads.register::<Flex>(node.id, dx);
     }
 }
 
@@ -116,16 +179,24 @@ fn activation_ad(x: AdTensor, kind: Kind) -> AdTensor {
         .prepare::<NoCheckpointing>([x.node()])
         .compute_bound()
         .stateful();
-    let xv = x.primitive().to_contiguous();
-    let y = tensor(kind.apply(&values(&xv)), xv.layout().shape());
-    match prep {
-        OpsKind::Tracked(prep) => {
-            let saved = match kind {
-                Kind::Leaky(_) => xv,
-                Kind::Tanh | Kind::Sigmoid => y.clone(),
-            };
-            prep.finish((saved, kind), y)
+    let mut xv = x.into_primitive();
+    let in_place = kind.grad_from_output() && unique_values_mut(&mut xv).is_some();
+    let (y, saved) = if in_place {
+        if let Some(v) = unique_values_mut(&mut xv) {
+            kind.apply_in_place(v);
         }
+        (xv.clone(), xv)
+    } else {
+        let y = tensor(kind.apply(&values(&xv)), xv.layout().shape());
+        let saved = if kind.grad_from_output() {
+            y.clone()
+        } else {
+            xv
+        };
+        (y, saved)
+    };
+    match prep {
+        OpsKind::Tracked(prep) => prep.finish((saved, kind), y),
         OpsKind::UnTracked(prep) => prep.finish(y),
     }
 }

@@ -7,17 +7,15 @@
 //! backward = the two per-channel sums (one read of x and dy) and one write of dx.
 //! Tensors on any other device, or not float32, go through burn's `batch_norm_train`.
 
+use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
+use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
-use burn::backend::{Autodiff, DType, Flex};
-use burn::tensor::{Shape, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
-
-type Ad = Autodiff<Flex>;
-type AdTensor = burn::backend::tensor::FloatTensor<Ad>;
 
 /// Output of [`batch_norm_train`]: the normalised tensor and the batch mean and biased
 /// variance per channel (not differentiated).
@@ -30,9 +28,7 @@ pub struct BatchNormOutput<const D: usize> {
 /// Whether [`batch_norm_train`] takes its own path for `x` (float32 on flex with autodiff,
 /// the CPU device's kind) rather than burn's.
 pub fn applies<const D: usize>(x: &Tensor<D>) -> bool {
-    x.clone()
-        .try_into_primitive::<Ad>()
-        .is_ok_and(|p| p.primitive().dtype() == DType::F32)
+    flex_f32(x).is_some()
 }
 
 /// Normalises `x` [N, C, ...] with its own per-channel statistics, then scales by `gamma` and
@@ -43,16 +39,7 @@ pub fn batch_norm_train<const D: usize>(
     beta: Tensor<1>,
     eps: f64,
 ) -> BatchNormOutput<D> {
-    let parts = (
-        x.clone().try_into_primitive::<Ad>(),
-        gamma.clone().try_into_primitive::<Ad>(),
-        beta.clone().try_into_primitive::<Ad>(),
-    );
-    if let (Ok(xp), Ok(gp), Ok(bp)) = parts
-        && [&xp, &gp, &bp]
-            .iter()
-            .all(|t| t.primitive().dtype() == DType::F32)
-    {
+    if let (Some(xp), Some(gp), Some(bp)) = (flex_f32(&x), flex_f32(&gamma), flex_f32(&beta)) {
         let device = x.device();
         let (out, mean, var) = batch_norm_ad(xp, gp, bp, eps);
         let stat = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::from(v.as_slice()), &device);
@@ -157,23 +144,13 @@ fn affine(x: &[f32], r: Runs, a: &[f32], b: &[f32]) -> Vec<f32> {
         .for_each(|(o, xs)| {
             for c in 0..r.c {
                 let (oc, xc) = (&mut o[c * r.run..][..r.run], &xs[c * r.run..][..r.run]);
+                let (ac, bc) = (a[c], b[c]); // hoisted: the loop then vectorises
                 for (y, &v) in oc.iter_mut().zip(xc) {
-                    *y = a[c] * v + b[c];
+                    *y = ac * v + bc;
                 }
             }
         });
     out
-}
-
-fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
-    match t.as_slice::<f32>() {
-        Some(v) => v.into(),
-        None => t.to_contiguous().as_slice::<f32>().unwrap().to_vec().into(),
-    }
-}
-
-fn tensor(data: Vec<f32>, shape: &[usize]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(data, Shape::from(shape.to_vec())))
 }
 
 #[derive(Clone, Debug)]

@@ -35,6 +35,20 @@ pub fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     }
 }
 
+/// The values of `t` to overwrite in place: Some when `t` alone owns its float32 storage and
+/// views all of it in row-major order.
+pub fn unique_values_mut(t: &mut FlexTensor) -> Option<&mut [f32]> {
+    let layout = t.layout();
+    let (whole, n) = (
+        layout.is_contiguous() && layout.start_offset() == 0,
+        layout.num_elements(),
+    );
+    if !whole || t.dtype() != DType::F32 {
+        return None;
+    }
+    t.try_storage_mut::<f32>().filter(|v| v.len() == n)
+}
+
 /// A flex tensor of shape `shape` holding `data` (row-major).
 pub fn tensor(data: Vec<f32>, shape: &[usize]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(data, Shape::from(shape.to_vec())))
@@ -51,6 +65,27 @@ pub fn map(x: &[f32], f: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
             }
         });
     out
+}
+
+/// `x[i] = f(x[i])`, in parallel chunks.
+pub fn map_in_place(x: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
+    x.par_chunks_mut(CHUNK).for_each(|x| {
+        for v in x {
+            *v = f(*v);
+        }
+    });
+}
+
+/// `b[i] = f(a[i], b[i])` (same length), in parallel chunks.
+pub fn zip_in_place(a: &[f32], b: &mut [f32], f: impl Fn(f32, f32) -> f32 + Sync) {
+    assert_eq!(a.len(), b.len(), "flex_kernel::zip_in_place: lengths");
+    b.par_chunks_mut(CHUNK)
+        .zip(a.par_chunks(CHUNK))
+        .for_each(|(b, a)| {
+            for (b, &a) in b.iter_mut().zip(a) {
+                *b = f(a, *b);
+            }
+        });
 }
 
 /// `f` of every pair of values of `a` and `b` (same length), in parallel chunks.
