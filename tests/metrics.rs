@@ -319,7 +319,7 @@ fn fid_takes_models_datasets_and_tensors() {
     assert!(e.contains("only 300 samples"), "{e}");
     let e = v("fid(G, real, #{ features: [F, 7] })").unwrap_err();
     assert!(e.contains("out of range"), "{e}");
-    let e = v("fid(G, real, #{})").unwrap_err();
+    let e = v("fid(G, randn([300, 1, 28, 28]), #{})").unwrap_err();
     assert!(e.contains("needs #{features"), "{e}");
 }
 

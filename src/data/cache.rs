@@ -26,9 +26,9 @@ pub struct Header {
     pub skipped_count: usize,
 }
 
-/// The cache folder for image folders.
-pub fn dir() -> PathBuf {
-    let base = if let Some(d) = std::env::var_os("GANBOOK_CACHE_DIR") {
+/// The cache root every on-disk cache of ganbook lives under (see the module doc).
+pub fn root() -> PathBuf {
+    if let Some(d) = std::env::var_os("GANBOOK_CACHE_DIR") {
         PathBuf::from(d)
     } else if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
         PathBuf::from(d).join("ganbook")
@@ -36,8 +36,12 @@ pub fn dir() -> PathBuf {
         PathBuf::from(h).join(".cache").join("ganbook")
     } else {
         PathBuf::from("outputs").join(".cache")
-    };
-    base.join("image_folder")
+    }
+}
+
+/// The cache folder for image folders.
+pub fn dir() -> PathBuf {
+    root().join("image_folder")
 }
 
 /// The entry name for a key made of text parts.

@@ -9,5 +9,6 @@ pub mod inception_score;
 pub mod kid;
 pub mod mode_coverage;
 pub mod precision_recall;
+pub mod probe;
 
 pub use features::Features;

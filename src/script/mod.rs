@@ -12,6 +12,7 @@ pub mod model_fns;
 pub mod nan;
 pub mod optim_fns;
 pub mod output_fns;
+pub mod probe_fns;
 pub mod run_fns;
 pub mod show;
 pub mod teach_fns;
@@ -92,5 +93,6 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     topic("checkpoints", &mut e, |e| checkpoint_fns::register(e, ctx));
     topic("data", &mut e, |e| data_fns::register(e, ctx));
     topic("metrics", &mut e, |e| metrics_fns::register(e, ctx));
+    topic("metrics", &mut e, |e| probe_fns::register(e, ctx));
     e
 }
