@@ -7,6 +7,7 @@ pub mod data;
 pub mod dcgan32;
 pub mod fid;
 pub mod notebook;
+pub mod probe;
 pub mod script_step;
 pub mod steps;
 
@@ -56,6 +57,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "fid",
         "Fréchet distance of 10,000 vs 10,000 features of dimension 2048, float64",
         fid::run,
+    ),
+    (
+        "probe",
+        "training the built-in digits and faces probes from scratch, with held-out accuracy",
+        probe::run,
     ),
 ];
 
