@@ -261,6 +261,7 @@ fn bad_input_is_a_clear_error() {
         ("probe(\"cats\")", "unknown probe 'cats'"),
         ("probe(\"faces\", #{ width: 3 })", "unknown option 'width'"),
         ("probe(\"faces\", #{ size: 4 })", "size must be 8..256"),
+        ("probe(\"faces\", #{ n: 1000000000000 })", "the limit is"),
         (
             "attribute_accuracy(randn([4, 3, 32, 32]), randn([4, 19]))",
             "attributes must be [4, 20]",
