@@ -7,6 +7,7 @@ pub mod data;
 pub mod dcgan32;
 pub mod fid;
 pub mod notebook;
+pub mod probe;
 pub mod script_step;
 pub mod soak;
 pub mod steps;
@@ -67,6 +68,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "soak_repl",
         "memory over a REPL session of 1,000 inputs: RSS after 100 and at the end",
         soak::run_repl,
+    ),
+    (
+        "probe",
+        "training the built-in digits and faces probes from scratch, with held-out accuracy",
+        probe::run,
     ),
 ];
 
