@@ -6,6 +6,7 @@
 pub mod data;
 pub mod dcgan32;
 pub mod fid;
+pub mod inception;
 pub mod notebook;
 pub mod script_step;
 pub mod steps;
@@ -56,6 +57,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "fid",
         "Fréchet distance of 10,000 vs 10,000 features of dimension 2048, float64",
         fid::run,
+    ),
+    (
+        "inception",
+        "pytorch-fid's Inception-v3 (random weights): images/s of FID features at batch 50",
+        inception::run,
     ),
 ];
 
