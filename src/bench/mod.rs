@@ -6,6 +6,7 @@
 pub mod data;
 pub mod dcgan32;
 pub mod fid;
+pub mod inception;
 pub mod notebook;
 pub mod probe;
 pub mod script_step;
@@ -73,6 +74,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "probe",
         "training the built-in digits and faces probes from scratch, with held-out accuracy",
         probe::run,
+    ),
+    (
+        "inception",
+        "pytorch-fid's Inception-v3 (random weights): images/s of FID features at batch 50",
+        inception::run,
     ),
 ];
 
