@@ -164,6 +164,26 @@ fn faces_probe_reads_attributes_and_not_shuffled_ones() {
 }
 
 #[test]
+fn faces_probe_reads_other_sizes() {
+    // 64: averaged 2x2 down to the probe's 32; 40: resampled bilinearly
+    let out = tmp("sizes");
+    for (style, size) in [("photo", 64), ("emoji", 40)] {
+        let src = format!(
+            r#"let d = faces(#{{ style: "{style}", n: 200, size: {size} }});
+               let xs = []; for i in 0..200 {{ xs.push(d.get(i)); }}
+               attribute_accuracy(stack(xs, 0), d.attributes())"#
+        );
+        let v = script_eval(&out, &src).unwrap();
+        let (acc, chance) = (field(&v, "accuracy"), field(&v, "chance"));
+        eprintln!("faces {style} at {size}: accuracy {acc:.3} (chance {chance:.3})");
+        assert!(
+            acc > chance + 0.15,
+            "{style} at {size}: {acc:.3}, chance {chance:.3}"
+        );
+    }
+}
+
+#[test]
 fn fid_uses_the_probe_by_default() {
     let out = tmp("fid");
     let src = r#"
@@ -241,6 +261,7 @@ fn bad_input_is_a_clear_error() {
         ("probe(\"cats\")", "unknown probe 'cats'"),
         ("probe(\"faces\", #{ width: 3 })", "unknown option 'width'"),
         ("probe(\"faces\", #{ size: 4 })", "size must be 8..256"),
+        ("probe(\"faces\", #{ n: 1000000000000 })", "the limit is"),
         (
             "attribute_accuracy(randn([4, 3, 32, 32]), randn([4, 19]))",
             "attributes must be [4, 20]",

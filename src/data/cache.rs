@@ -103,9 +103,13 @@ pub fn load(dir: Option<&Path>, key: &str) -> Option<(Header, Pixels)> {
     let mut head = vec![0u8; len];
     f.read_exact(&mut head).ok()?;
     let header: Header = serde_json::from_slice(&head).ok()?;
-    let size = header.n * header.shape.iter().product::<usize>();
+    let size = header
+        .shape
+        .iter()
+        .try_fold(header.n, |a, &d| a.checked_mul(d))?
+        .checked_add(8 + len)?;
     let total = f.metadata().ok()?.len();
-    (total == (8 + len + size) as u64).then_some((header, Pixels::File(f, (8 + len) as u64)))
+    (total == size as u64).then_some((header, Pixels::File(f, (8 + len) as u64)))
 }
 
 /// Writes an entry (best effort is not enough here: a failure is reported to the caller,

@@ -5,6 +5,7 @@
 
 pub mod features;
 pub mod frechet;
+pub mod inception;
 pub mod inception_score;
 pub mod kid;
 pub mod mode_coverage;

@@ -5,6 +5,7 @@ pub mod context;
 pub mod convert;
 pub mod data_fns;
 pub mod dataset_fns;
+pub mod inception_fns;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod metrics_fns;
@@ -94,5 +95,6 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     topic("data", &mut e, |e| data_fns::register(e, ctx));
     topic("metrics", &mut e, |e| metrics_fns::register(e, ctx));
     topic("metrics", &mut e, |e| probe_fns::register(e, ctx));
+    topic("metrics", &mut e, |e| inception_fns::register(e, ctx));
     e
 }

@@ -110,11 +110,11 @@ impl Config {
             train: 4000,
             eval: 500,
             steps: match kind {
-                Kind::Digits => 300,
-                Kind::Faces => 1000,
+                Kind::Digits => 200,
+                Kind::Faces => 800,
             },
             batch: 64,
-            lr: 2e-3,
+            lr: 3e-3,
             width: 16,
             features: 128,
             seed: SEED,
@@ -141,6 +141,11 @@ impl Config {
                 "probe: train, eval and steps must be at least 1 and batch at least 2 ({self:?})"
             );
         }
+        // the training images (kept as bytes: a quarter of this) and one batch
+        let (styles, c, s) = (self.kind.styles().len(), self.kind.channels(), self.size);
+        crate::memory_limit::check(&[styles, self.train, c, s, s])
+            .and_then(|_| crate::memory_limit::check(&[self.batch, 4 * self.width, s, s]))
+            .map_err(|e| err!("probe: {e}"))?;
         Ok(())
     }
 
