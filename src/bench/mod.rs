@@ -62,12 +62,12 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
     ),
     (
         "soak_gan",
-        "memory over a 20,000-step 2-D GAN run (log, checkpoints): RSS after 2,000 steps and at the end",
+        "memory over a 20,000-step 2-D GAN run (log, checkpoints): RSS growth from after 2,000 steps to the end",
         soak::run_gan,
     ),
     (
         "soak_repl",
-        "memory over a REPL session of 1,000 inputs: RSS after 100 and at the end",
+        "memory over a REPL session of 1,000 inputs: RSS growth from after 100 to the end",
         soak::run_repl,
     ),
     (

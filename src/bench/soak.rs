@@ -2,7 +2,9 @@
 //! teaching MLP, batch 256) trains 20,000 steps through the script engine as `ganbook run`
 //! would (NaN watch, `log` every 10 steps, checkpoint "last" every 1,000), and a REPL
 //! session takes 1,000 inputs (tensors, models, training steps, functions, errors). Each
-//! prints the resident memory (VmRSS) after a warm-up and at the end, and the growth between.
+//! prints the resident memory (VmRSS) along the way, and the growth from the lowest figure
+//! after a warm-up (a conservative base: a spike at the warm-up's end cannot hide growth) to
+//! the end.
 
 use super::Settings;
 use crate::err;
@@ -17,6 +19,7 @@ use std::time::Instant;
 /// Resident memory after the warm-up and at the end, in bytes.
 #[derive(Clone, Debug)]
 pub struct Soak {
+    /// The lowest figure from the end of the warm-up on.
     pub warm_rss: u64,
     pub end_rss: u64,
     /// (steps or inputs done, resident bytes) along the way.
@@ -25,7 +28,7 @@ pub struct Soak {
 }
 
 impl Soak {
-    /// Growth from the warm-up to the end, in percent.
+    /// Growth from the lowest figure after the warm-up to the end, in percent.
     pub fn growth_pct(&self) -> f64 {
         (self.end_rss as f64 / self.warm_rss as f64 - 1.0) * 100.0
     }
@@ -39,7 +42,7 @@ impl Soak {
             .collect();
         println!("bench {name} rss_mb {}", trail.join(" "));
         println!(
-            "bench {name} {unit}={total} warmup={warmup} warm_rss_mb={:.1} end_rss_mb={:.1} growth_pct={:.2} seconds={:.1}",
+            "bench {name} {unit}={total} warmup={warmup} warm_rss_mb={:.1} end_rss_mb={:.1} growth_pct={:.2} seconds={:.2}",
             mb(self.warm_rss),
             mb(self.end_rss),
             self.growth_pct(),
@@ -83,7 +86,7 @@ for step in first..last {
 "#;
 
 /// Trains the 2-D GAN (hidden width `hidden`) for `steps` steps in chunks of `chunk`,
-/// measuring after each; the warm-up figure is taken after `warmup` steps.
+/// measuring after each; growth is measured from the lowest figure after `warmup` steps.
 pub fn gan(steps: usize, warmup: usize, chunk: usize, hidden: usize) -> Result<Soak> {
     let out = scratch("soak-gan");
     let ctx = Context::new(BTreeMap::new(), out.clone());
@@ -98,7 +101,6 @@ pub fn gan(steps: usize, warmup: usize, chunk: usize, hidden: usize) -> Result<S
     let chunk_ast = engine.compile(GAN_STEPS).map_err(|e| fail(&e))?;
     let clock = Instant::now();
     let mut samples = Vec::new();
-    let mut warm_rss = None;
     let mut done = 0;
     while done < steps {
         let last = (done + chunk.max(1)).min(steps);
@@ -108,15 +110,11 @@ pub fn gan(steps: usize, warmup: usize, chunk: usize, hidden: usize) -> Result<S
             .run_ast_with_scope(&mut scope, &chunk_ast)
             .map_err(|e| fail(&e))?;
         done = last;
-        let rss = rss_bytes();
-        samples.push((done, rss));
-        if done >= warmup && warm_rss.is_none() {
-            warm_rss = Some(rss);
-        }
+        samples.push((done, rss_bytes()));
     }
     let _ = ctx.log.lock().unwrap().finish();
     let _ = std::fs::remove_dir_all(&out);
-    finish(samples, warm_rss, clock)
+    finish(samples, warmup, clock)
 }
 
 /// The REPL inputs, cycled: values, models and optimizers rebound each time, training steps,
@@ -140,33 +138,33 @@ const REPL_INPUTS: &[&str] = &[
 ];
 
 /// Feeds `inputs` inputs (the list above, cycled) to a REPL session, measuring every
-/// `chunk`; the warm-up figure is taken after `warmup` inputs. Values are not printed; the
-/// failing inputs print their errors (to stderr) as in the REPL.
+/// `chunk`; growth is measured from the lowest figure after `warmup` inputs. Values are not
+/// printed; the failing inputs print their errors (to stderr) as in the REPL.
 pub fn repl(inputs: usize, warmup: usize, chunk: usize) -> Result<Soak> {
     let ctx = Context::new(BTreeMap::new(), scratch("soak-repl"));
     ctx.log.lock().unwrap().quiet = true;
     let mut session = Session::new(&ctx);
     let clock = Instant::now();
     let mut samples = Vec::new();
-    let mut warm_rss = None;
     for i in 0..inputs {
         let input = REPL_INPUTS[i % REPL_INPUTS.len()];
         session.eval(&format!("input {}", i + 1), input, false);
         let done = i + 1;
         if done % chunk.max(1) == 0 || done == inputs {
-            let rss = rss_bytes();
-            samples.push((done, rss));
-            if done >= warmup && warm_rss.is_none() {
-                warm_rss = Some(rss);
-            }
+            samples.push((done, rss_bytes()));
         }
     }
-    finish(samples, warm_rss, clock)
+    finish(samples, warmup, clock)
 }
 
-fn finish(samples: Vec<(usize, u64)>, warm: Option<u64>, clock: Instant) -> Result<Soak> {
+fn finish(samples: Vec<(usize, u64)>, warmup: usize, clock: Instant) -> Result<Soak> {
     let end_rss = samples.last().map_or(0, |s| s.1);
-    let warm_rss = warm.ok_or_else(|| err!("soak: the warm-up is longer than the run"))?;
+    let warm_rss = samples
+        .iter()
+        .filter(|(done, _)| *done >= warmup)
+        .map(|s| s.1)
+        .min()
+        .ok_or_else(|| err!("soak: the warm-up is longer than the run"))?;
     if warm_rss == 0 {
         return Err(err!(
             "soak: resident memory cannot be read here (/proc/self/status)"
