@@ -85,47 +85,66 @@ impl Logbook {
                 self.out_dir.display()
             )
         })?;
-        crate::run::write_atomic(&self.out_dir.join("metrics.jsonl"), self.jsonl().as_bytes())?;
-        crate::run::write_atomic(&self.out_dir.join("metrics.csv"), self.csv().as_bytes())?;
+        // streamed, not built as one string: a long run's flush stays small in memory
+        crate::run::write_atomic_with(&self.out_dir.join("metrics.jsonl"), |w| {
+            self.write_jsonl(w)
+        })?;
+        crate::run::write_atomic_with(&self.out_dir.join("metrics.csv"), |w| self.write_csv(w))?;
         self.last_write = Some(Instant::now());
         self.dirty = false;
+        crate::memory_limit::release_free_memory();
         Ok(())
     }
 
     pub fn jsonl(&self) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
+        self.write_jsonl(&mut out).expect("writing to memory");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// One JSON object per row and line.
+    pub fn write_jsonl(&self, w: &mut dyn Write) -> std::io::Result<()> {
         for r in &self.rows {
             let mut m = serde_json::Map::new();
             m.insert("step".into(), r.step.into());
             for (k, v) in &r.values {
                 m.insert(k.clone(), json_number(*v));
             }
-            out += &serde_json::Value::Object(m).to_string();
-            out.push('\n');
+            serde_json::to_writer(&mut *w, &m)?;
+            w.write_all(b"\n")?;
         }
-        out
+        Ok(())
     }
 
     pub fn csv(&self) -> String {
-        let mut out = String::from("step");
+        let mut out = Vec::new();
+        self.write_csv(&mut out).expect("writing to memory");
+        String::from_utf8(out).expect("CSV of UTF-8 names is UTF-8")
+    }
+
+    /// A header of `step` and every key, then one line per row (empty where a row lacks a
+    /// key or its value is not finite).
+    pub fn write_csv(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        let mut line = String::from("step");
         for k in &self.keys {
-            out.push(',');
-            out += &csv_field(k);
+            line.push(',');
+            line += &csv_field(k);
         }
-        out.push('\n');
+        writeln!(w, "{line}")?;
         for r in &self.rows {
-            out += &r.step.to_string();
+            line.clear();
+            line += &r.step.to_string();
             for k in &self.keys {
-                out.push(',');
+                line.push(',');
                 if let Some((_, v)) = r.values.iter().find(|(n, _)| n == k)
                     && v.is_finite()
                 {
-                    out += &v.to_string();
+                    line += &v.to_string();
                 }
             }
-            out.push('\n');
+            writeln!(w, "{line}")?;
         }
-        out
+        Ok(())
     }
 
     /// The (step, value) points of one key, in log order.

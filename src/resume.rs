@@ -3,7 +3,7 @@
 //! the checkpoint, are dropped), and the script's `resume(#{G: G, ...})` restores the models,
 //! optimizers, RNG and step and returns the step to continue from.
 
-use crate::checkpoint::{self, Manifest};
+use crate::checkpoint;
 use crate::error::Result;
 use crate::logbook::Row;
 use crate::script::context::Context;
@@ -16,16 +16,16 @@ pub const CHECKPOINT: &str = "last";
 /// checkpoint's step and returns that step.
 pub fn prepare(ctx: &Context) -> Result<i64> {
     let dir = checkpoint::dir(&ctx.out_dir, CHECKPOINT)?;
-    let manifest = dir.join("checkpoint.json");
-    let text = std::fs::read_to_string(&manifest).map_err(|_| {
-        err!(
+    checkpoint::recover(&dir);
+    let manifest = dir.join(checkpoint::MANIFEST);
+    if !manifest.exists() {
+        bail!(
             "--resume: nothing to resume in {}: no checkpoint '{CHECKPOINT}' ({} is missing); the script must save(#{{...}}, \"{CHECKPOINT}\")",
             ctx.out_dir.display(),
             manifest.display()
-        )
-    })?;
-    let m: Manifest =
-        serde_json::from_str(&text).map_err(|e| err!("{} is damaged: {e}", manifest.display()))?;
+        );
+    }
+    let m = checkpoint::read_manifest(&dir)?;
     let Some(step) = m.step else {
         bail!("--resume: checkpoint '{CHECKPOINT}' has no step; save it with #{{..., step: step}}");
     };

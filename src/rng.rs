@@ -50,8 +50,20 @@ pub fn state() -> State {
 
 /// Puts back a state from [`state`].
 pub fn restore(s: &State) -> Result<()> {
+    let r = parse(s)?;
+    *RNG.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+    Ok(())
+}
+
+/// Ok when [`restore`] would accept `s` (changes nothing).
+pub fn check(s: &State) -> Result<()> {
+    parse(s).map(drop)
+}
+
+fn parse(s: &State) -> Result<Rng> {
     let bad = || err!("random generator state is damaged (seed {:?})", s.seed);
-    if s.seed.len() != 64 {
+    // 64 hex digits; a length in bytes alone would let multi-byte characters through
+    if s.seed.len() != 64 || !s.seed.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
     let mut seed = [0u8; 32];
@@ -62,8 +74,7 @@ pub fn restore(s: &State) -> Result<()> {
     let mut r = Rng::from_seed(seed);
     r.set_stream(s.stream);
     r.set_word_pos(pos);
-    *RNG.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-    Ok(())
+    Ok(r)
 }
 
 /// `n` values from `dist` (burn's distribution type), drawn from the session RNG.

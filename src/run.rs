@@ -320,6 +320,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// As [`write_atomic`], the content written by `fill` through a buffer (for content too
+/// large to build in memory first).
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let fail = |e: std::io::Error| err!("cannot write {}: {e}", tmp.display());
+    let file = std::fs::File::create(&tmp).map_err(fail)?;
+    let mut w = std::io::BufWriter::new(file);
+    fill(&mut w).map_err(fail)?;
+    w.into_inner().map_err(|e| fail(e.into_error()))?;
+    std::fs::rename(&tmp, path).map_err(|e| err!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
+
 /// An engine for tests and benchmarks with an empty context.
 pub fn bare_engine() -> (Engine, Arc<Context>) {
     let ctx = Context::new(BTreeMap::new(), PathBuf::from("outputs"));

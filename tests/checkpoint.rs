@@ -106,3 +106,95 @@ fn checkpoint_round_trip_is_exact_and_errors_name_what_is_missing() {
     let msg = ganbook::run::format_eval_error("t.rhai", &e).0;
     assert!(msg.contains("no model 'D'"), "{msg}");
 }
+
+/// The error of running `src` in an engine whose run folder is `out`.
+fn run_err(out: &std::path::Path, src: &str) -> String {
+    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
+    ctx.log.lock().unwrap().quiet = true;
+    match script::engine(&ctx).run(src) {
+        Ok(()) => "no error".into(),
+        Err(e) => ganbook::run::format_eval_error("t.rhai", &e).0,
+    }
+}
+
+#[test]
+fn damaged_checkpoints_are_errors_naming_the_file() {
+    let _turn = RNG_TURN.lock().unwrap();
+    let out = tmp("damaged");
+    let save = format!(
+        "{SETUP} opt_g.step(G.forward(randn([2, 4])).mean()); save(#{{G: G, opt_g: opt_g, step: 1}}, \"a\");"
+    );
+    let load = format!("{SETUP} load(\"a\", #{{G: G, opt_g: opt_g}});");
+    let dir = out.join("checkpoints/a");
+    let cases: [(&str, &dyn Fn(), &str); 5] = [
+        (
+            "truncated model",
+            &|| {
+                let b = std::fs::read(dir.join("G.bpk")).unwrap();
+                std::fs::write(dir.join("G.bpk"), &b[..b.len() / 2]).unwrap();
+            },
+            "G.bpk",
+        ),
+        (
+            "garbage model",
+            &|| std::fs::write(dir.join("G.bpk"), b"not a burnpack file at all").unwrap(),
+            "G.bpk",
+        ),
+        (
+            "truncated optimizer state",
+            &|| {
+                let b = std::fs::read(dir.join("opt_g.optim.bpk")).unwrap();
+                std::fs::write(dir.join("opt_g.optim.bpk"), &b[..b.len() - 7]).unwrap();
+            },
+            "opt_g.optim.bpk",
+        ),
+        (
+            "truncated manifest",
+            &|| {
+                let t = std::fs::read_to_string(dir.join("checkpoint.json")).unwrap();
+                std::fs::write(dir.join("checkpoint.json"), &t[..t.len() / 2]).unwrap();
+            },
+            "checkpoint.json is damaged",
+        ),
+        (
+            // 64 bytes, but not 64 hex digits: once a panic slicing inside a character
+            "random generator state of multi-byte characters",
+            &|| {
+                let t = std::fs::read_to_string(dir.join("checkpoint.json")).unwrap();
+                let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+                let seed = v["rng"]["seed"].as_str().unwrap().to_string();
+                let t = t.replace(&seed, &"é".repeat(32));
+                std::fs::write(dir.join("checkpoint.json"), t).unwrap();
+            },
+            "checkpoint.json is damaged: random generator state",
+        ),
+    ];
+    for (what, damage, expect) in cases {
+        run(&out, &save);
+        damage();
+        let msg = run_err(&out, &load);
+        assert!(msg.contains(expect), "{what}: {msg}");
+        assert!(!msg.contains("panicked"), "{what}: {msg}");
+    }
+}
+
+#[test]
+fn a_save_cut_off_between_its_renames_leaves_the_last_good_checkpoint() {
+    let _turn = RNG_TURN.lock().unwrap();
+    let out = tmp("cutoff");
+    run(
+        &out,
+        &format!("{SETUP} save(#{{G: G, step: 4}}, \"last\");"),
+    );
+    // what a kill between commit's two renames leaves: last.old, a complete last.tmp, no last
+    let ck = out.join("checkpoints");
+    std::fs::rename(ck.join("last"), ck.join("last.old")).unwrap();
+    let got = run(
+        &out,
+        &format!(
+            "{SETUP} losses.push(has_checkpoint(\"last\")); losses.push(load(\"last\", #{{G: G}}).step);"
+        ),
+    );
+    assert_eq!(format!("{got:?}"), "[true, 4]");
+    assert!(ck.join("last/checkpoint.json").exists() && !ck.join("last.old").exists());
+}

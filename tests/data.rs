@@ -347,7 +347,7 @@ fn idx_files_load_as_mnist_gzipped_or_not() {
     gz.write_all(&images).unwrap();
     std::fs::write(dir.join("train-images-idx3-ubyte.gz"), gz.finish().unwrap()).unwrap();
     std::fs::write(dir.join("train-labels-idx1-ubyte"), &labels).unwrap();
-    let (a, l) = idx::load_mnist(&dir).unwrap();
+    let (a, l) = idx::load_mnist(&dir, &ganbook::sandbox::Sandbox::permissive()).unwrap();
     assert_eq!(a.shape, vec![3, 28, 28]);
     assert_eq!(a.values[300], (300 % 256) as f32);
     assert_eq!(l.unwrap().values, vec![7.0, 0.0, 9.0]);
@@ -475,4 +475,31 @@ fn tensors_become_datasets_with_their_value_range_mapped() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("2 labels for 4 images"), "{e}");
+}
+
+#[test]
+fn npy_and_idx_headers_claiming_impossible_sizes_are_errors() {
+    // a shape whose product overflows once panicked (debug) or wrapped to 0 values (release)
+    for shape in ["(4611686018427387904, 8)", "(18446744073709551615, 2)"] {
+        let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend((header.len() as u16).to_le_bytes());
+        b.extend(header.as_bytes());
+        b.extend([0u8; 16]);
+        let e = npy::parse(&b).unwrap_err().0;
+        assert!(
+            e.contains("truncated") && e.contains(shape.trim_matches(['(', ')'])),
+            "{e}"
+        );
+    }
+    // IDX: four dimensions of 2^32 - 1
+    let mut b = vec![0, 0, 0x08, 4];
+    b.extend([0xff; 16]);
+    assert!(idx::decode(&b).unwrap_err().0.contains("truncated"));
+    assert!(
+        idx::decode(&[0x1f, 0x8b, 0, 1])
+            .unwrap_err()
+            .0
+            .contains("gzip")
+    );
 }

@@ -38,3 +38,37 @@ fn max_memory_sets_the_limit() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn a_gzipped_idx_file_unpacking_past_the_limit_is_refused() {
+    use std::io::Write;
+    let d = common::temp_dir("mem-gzip");
+    // a valid header for 4 Mi bytes of zeros: a few KiB packed
+    let mut idx = vec![0u8, 0, 8, 1];
+    idx.extend((4u32 << 20).to_be_bytes());
+    idx.resize(idx.len() + (4 << 20), 0);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&idx).unwrap();
+    let file = d.join("train-images-idx3-ubyte.gz");
+    std::fs::write(&file, gz.finish().unwrap()).unwrap();
+    std::fs::write(
+        d.join("m.rhai"),
+        "let d = mnist(\"train-images-idx3-ubyte.gz\");",
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ganbook"))
+        .args(["run", "m.rhai", "--out", "out", "--max-memory", "1M"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("train-images-idx3-ubyte.gz"),
+        "names the file: {err}"
+    );
+    assert!(
+        err.contains("unpacks to more than") && err.contains("--max-memory"),
+        "{err}"
+    );
+}

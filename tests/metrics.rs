@@ -234,13 +234,17 @@ fn tmp(tag: &str) -> PathBuf {
     d
 }
 
-/// Runs `src` in a run folder, returning the script's value or its error as printed.
+/// Runs `src` in a run folder as a run would (log files written at the end), returning the
+/// script's value or its error as printed.
 fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, String> {
     let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
     ctx.log.lock().unwrap().quiet = true;
-    script::engine(&ctx)
+    let result = script::engine(&ctx)
         .eval::<rhai::Dynamic>(src)
-        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0)
+        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0);
+    // as a run ends: the log writes its files at most once a second until then
+    ctx.log.lock().unwrap().finish().unwrap();
+    result
 }
 
 fn float(v: rhai::Dynamic) -> f64 {
@@ -319,7 +323,7 @@ fn fid_takes_models_datasets_and_tensors() {
     assert!(e.contains("only 300 samples"), "{e}");
     let e = v("fid(G, real, #{ features: [F, 7] })").unwrap_err();
     assert!(e.contains("out of range"), "{e}");
-    let e = v("fid(G, real, #{})").unwrap_err();
+    let e = v("fid(G, randn([300, 1, 28, 28]), #{})").unwrap_err();
     assert!(e.contains("needs #{features"), "{e}");
 }
 

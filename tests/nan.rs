@@ -119,3 +119,48 @@ fn inf_in_log_is_caught() {
     assert_eq!(j["nan_steps"], serde_json::json!([7]));
     assert_eq!(j["nan_count"], 1);
 }
+
+/// The loss is finite (0) but its gradient is not: d sqrt(y)/dy is infinite at y = 0, times
+/// the 0 that made y gives NaN.
+const NAN_GRADIENT: &str = r#"
+seed(1);
+let G = sequential([linear(2, 1)]);
+let opt = adam(G, #{lr: 0.1});
+for step in 0..3 {
+    let before = G.forward(ones([1, 2])).item();
+    let loss = if step == 1 { (G.forward(randn([4, 2])) * 0.0).pow(0.5).mean() }
+               else { G.forward(randn([4, 2])).mean() };
+    log(step, #{g_loss: loss});
+    if step == 1 { result("loss", loss.item()); }
+    opt.step(loss, "g_loss");
+    if step == 1 { result("unchanged", G.forward(ones([1, 2])).item() == before); }
+}
+result("w", G.forward(ones([1, 2])).item());
+"#;
+
+#[test]
+fn a_nan_gradient_is_warned_about_recorded_and_skipped() {
+    let (o, j, _) = run(NAN_GRADIENT, "grad", &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(j["results"]["loss"], 0.0, "the loss itself is finite");
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("warning: a gradient of g_loss is NaN at step 1"),
+        "{err}"
+    );
+    assert_eq!(j["nan_count"], 1);
+    assert_eq!(j["nan_steps"], serde_json::json!([1]));
+    assert_eq!(j["results"]["unchanged"], true, "the update was skipped");
+    assert!(j["results"]["w"].as_f64().unwrap().is_finite(), "{j}");
+
+    let (o, j, _) = run(NAN_GRADIENT, "grad-stop", &["--stop-on-nan"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert_eq!(j["status"], "nan");
+    assert!(
+        j["error"]
+            .as_str()
+            .unwrap()
+            .contains("a gradient of g_loss is NaN at step 1"),
+        "{j}"
+    );
+}

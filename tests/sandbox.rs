@@ -206,3 +206,47 @@ fn image_folder_and_mnist_are_checked() {
         assert!(err.contains("--allow-read /etc"), "{call}: {err}");
     }
 }
+
+#[test]
+fn links_inside_an_allowed_image_or_mnist_folder_pointing_outside_are_refused() {
+    let secret = temp_dir("folder-secret");
+    image::RgbImage::new(4, 4)
+        .save(secret.join("x.png"))
+        .unwrap();
+    let idx = [0u8, 0, 8, 1, 0, 0, 0, 1, 7];
+    std::fs::write(secret.join("train-images-idx3-ubyte"), idx).unwrap();
+    let dir = temp_dir("folder-links");
+    let images = dir.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    image::RgbImage::new(4, 4)
+        .save(images.join("ok.png"))
+        .unwrap();
+    std::os::unix::fs::symlink(secret.join("x.png"), images.join("link.png")).unwrap();
+    let digits = dir.join("digits");
+    std::fs::create_dir_all(&digits).unwrap();
+    std::os::unix::fs::symlink(
+        secret.join("train-images-idx3-ubyte"),
+        digits.join("train-images-idx3-ubyte"),
+    )
+    .unwrap();
+    for call in [
+        "image_folder(\"images\", #{cache: false})",
+        "mnist(\"digits\")",
+    ] {
+        std::fs::write(dir.join("main.rhai"), format!("let d = {call};")).unwrap();
+        // run from the folder: it is the working folder and the script's, so both readable
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ganbook"))
+            .args(["run", "main.rhai", "--out", "out"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{call}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains("may not read"), "{call}: {err}");
+        assert!(
+            err.contains(s(&secret)),
+            "{call}: names where it leads: {err}"
+        );
+        assert!(err.contains("--allow-read"), "{call}: {err}");
+    }
+}

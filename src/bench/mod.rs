@@ -6,8 +6,11 @@
 pub mod data;
 pub mod dcgan32;
 pub mod fid;
+pub mod inception;
 pub mod notebook;
+pub mod probe;
 pub mod script_step;
+pub mod soak;
 pub mod steps;
 
 use crate::bail;
@@ -58,6 +61,26 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "fid",
         "Fréchet distance of 10,000 vs 10,000 features of dimension 2048, float64",
         fid::run,
+    ),
+    (
+        "soak_gan",
+        "memory over a 20,000-step 2-D GAN run (log, checkpoints): RSS growth from after 2,000 steps to the end",
+        soak::run_gan,
+    ),
+    (
+        "soak_repl",
+        "memory over a REPL session of 1,000 inputs: RSS growth from after 100 to the end",
+        soak::run_repl,
+    ),
+    (
+        "probe",
+        "training the built-in digits and faces probes from scratch, with held-out accuracy",
+        probe::run,
+    ),
+    (
+        "inception",
+        "pytorch-fid's Inception-v3 (random weights): images/s of FID features at batch 50",
+        inception::run,
     ),
 ];
 

@@ -26,9 +26,9 @@ pub struct Header {
     pub skipped_count: usize,
 }
 
-/// The cache folder for image folders.
-pub fn dir() -> PathBuf {
-    let base = if let Some(d) = std::env::var_os("GANBOOK_CACHE_DIR") {
+/// The cache root every on-disk cache of ganbook lives under (see the module doc).
+pub fn root() -> PathBuf {
+    if let Some(d) = std::env::var_os("GANBOOK_CACHE_DIR") {
         PathBuf::from(d)
     } else if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
         PathBuf::from(d).join("ganbook")
@@ -36,8 +36,12 @@ pub fn dir() -> PathBuf {
         PathBuf::from(h).join(".cache").join("ganbook")
     } else {
         PathBuf::from("outputs").join(".cache")
-    };
-    base.join("image_folder")
+    }
+}
+
+/// The cache folder for image folders.
+pub fn dir() -> PathBuf {
+    root().join("image_folder")
 }
 
 /// The entry name for a key made of text parts.
@@ -99,9 +103,13 @@ pub fn load(dir: Option<&Path>, key: &str) -> Option<(Header, Pixels)> {
     let mut head = vec![0u8; len];
     f.read_exact(&mut head).ok()?;
     let header: Header = serde_json::from_slice(&head).ok()?;
-    let size = header.n * header.shape.iter().product::<usize>();
+    let size = header
+        .shape
+        .iter()
+        .try_fold(header.n, |a, &d| a.checked_mul(d))?
+        .checked_add(8 + len)?;
     let total = f.metadata().ok()?.len();
-    (total == (8 + len + size) as u64).then_some((header, Pixels::File(f, (8 + len) as u64)))
+    (total == size as u64).then_some((header, Pixels::File(f, (8 + len) as u64)))
 }
 
 /// Writes an entry (best effort is not enough here: a failure is reported to the caller,

@@ -151,6 +151,11 @@ impl Dataset {
             .collect()
     }
 
+    /// The built-in data this is drawn from ("digits", "faces"), if any.
+    pub fn builtin(&self) -> Option<&'static str> {
+        self.inner.source.builtin()
+    }
+
     pub fn classes(&self) -> Vec<String> {
         self.inner.source.classes()
     }

@@ -223,6 +223,10 @@ impl Source for Digits {
         (0..10).map(|d| d.to_string()).collect()
     }
 
+    fn builtin(&self) -> Option<&'static str> {
+        Some("digits")
+    }
+
     fn describe(&self) -> String {
         let style = match self.style {
             Style::Handwritten => "handwritten",

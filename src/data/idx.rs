@@ -3,6 +3,7 @@
 
 use super::npy::Array;
 use crate::error::Result;
+use crate::sandbox::Sandbox;
 use crate::{bail, err};
 use flate2::read::GzDecoder;
 use std::io::Read;
@@ -10,16 +11,25 @@ use std::path::Path;
 
 pub fn read(path: &Path) -> Result<Array> {
     let raw = std::fs::read(path).map_err(|e| err!("idx: cannot read {}: {e}", path.display()))?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| err!("idx: {}: bad gzip data: {e}", path.display()))?;
-        out
-    } else {
-        raw
-    };
-    parse(&bytes).map_err(|e| err!("idx: {}: {e}", path.display()))
+    decode(&raw).map_err(|e| err!("idx: {}: {e}", path.display()))
+}
+
+/// The array in IDX bytes, gzipped or not. The unpacked size is bounded by `--max-memory`,
+/// so a small file that inflates without end is an error, not an exhausted machine.
+pub fn decode(raw: &[u8]) -> Result<Array> {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return parse(raw);
+    }
+    let limit = crate::memory_limit::limit();
+    let mut out = Vec::new();
+    GzDecoder::new(raw)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| err!("bad gzip data: {e}"))?;
+    if out.len() as u64 > limit {
+        bail!("unpacks to more than the limit of {limit} bytes (--max-memory)");
+    }
+    parse(&out)
 }
 
 pub fn parse(b: &[u8]) -> Result<Array> {
@@ -52,6 +62,7 @@ pub fn parse(b: &[u8]) -> Result<Array> {
             data.len()
         );
     }
+    crate::memory_limit::check(&shape)?;
     let values = data[..n * size]
         .chunks_exact(size)
         .map(|c| match code {
@@ -79,7 +90,8 @@ pub fn encode_u8(shape: &[usize], values: &[u8]) -> Vec<u8> {
 /// MNIST-style images and labels from `path`: a folder holding `train-images-idx3-ubyte`
 /// (or `t10k-...`, `.gz` or not) and its labels file, or an images file whose labels file is
 /// found by replacing `images-idx3` with `labels-idx1` in its name. Labels are optional.
-pub fn load_mnist(path: &Path) -> Result<(Array, Option<Array>)> {
+/// Both files are checked against `sandbox` (either may be a link out of the folder).
+pub fn load_mnist(path: &Path, sandbox: &Sandbox) -> Result<(Array, Option<Array>)> {
     let images = if path.is_dir() {
         let names = [
             "train-images-idx3-ubyte",
@@ -100,7 +112,7 @@ pub fn load_mnist(path: &Path) -> Result<(Array, Option<Array>)> {
     } else {
         path.to_path_buf()
     };
-    let a = read(&images)?;
+    let a = read(&sandbox.read(&images)?)?;
     if a.shape.len() != 3 {
         bail!(
             "mnist: {} holds shape {:?}, expected images [n, h, w]",
@@ -122,7 +134,7 @@ pub fn load_mnist(path: &Path) -> Result<(Array, Option<Array>)> {
         .find(|p| lname != name && p.is_file());
     let labels = match lpath {
         Some(lpath) => {
-            let l = read(&lpath)?;
+            let l = read(&sandbox.read(&lpath)?)?;
             if l.shape != [a.shape[0]] {
                 bail!(
                     "mnist: {} holds shape {:?}, expected {} labels",

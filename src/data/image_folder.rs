@@ -42,6 +42,11 @@ pub struct ImageFolder {
     pub from_cache: bool,
 }
 
+/// The image files `ImageFolder::open(root, o)` reads, sorted (for a sandbox to check).
+pub fn files(root: &Path, o: &FolderOptions) -> Result<Vec<PathBuf>> {
+    list(root, o.recursive || o.labels_from_subdirs)
+}
+
 /// Image files under `root` (sorted), with their sub-folder (for labels).
 fn list(root: &Path, deep: bool) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();

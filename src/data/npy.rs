@@ -56,7 +56,6 @@ pub fn parse(b: &[u8]) -> Result<Array> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse().map_err(|_| err!("bad shape {shape_text}")))
         .collect::<Result<_>>()?;
-    let n: usize = shape.iter().product();
     let data = &b[start + hlen..];
     let (size, big) = match descr {
         "|u1" | "<u1" | ">u1" | "u1" => (1, false),
@@ -66,13 +65,16 @@ pub fn parse(b: &[u8]) -> Result<Array> {
         ">f8" => (8, true),
         d => bail!("dtype '{d}' is not supported (uint8, float32, float64)"),
     };
-    if data.len() < n * size {
+    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let need = n.and_then(|n| n.checked_mul(size));
+    let Some((n, _)) = n.zip(need).filter(|&(_, need)| need <= data.len()) else {
         bail!(
             "truncated: shape {shape:?} needs {} bytes of data, the file has {}",
-            n * size,
+            need.map_or_else(|| "more".to_string(), |b| b.to_string()),
             data.len()
         );
-    }
+    };
+    crate::memory_limit::check(&shape)?;
     let values = match size {
         1 => data[..n].iter().map(|&v| v as f32).collect(),
         4 => data[..4 * n]

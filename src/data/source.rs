@@ -32,6 +32,11 @@ pub trait Source: Send + Sync {
     }
     /// One line for printing: kind, count, shape.
     fn describe(&self) -> String;
+    /// Which built-in procedural data this is ("digits", "faces"), for measures that have
+    /// a default feature network for it (the probe).
+    fn builtin(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The RNG of item `i` of stream `stream` under `seed`: independent of every other item.

@@ -5,9 +5,11 @@
 
 pub mod features;
 pub mod frechet;
+pub mod inception;
 pub mod inception_score;
 pub mod kid;
 pub mod mode_coverage;
 pub mod precision_recall;
+pub mod probe;
 
 pub use features::Features;

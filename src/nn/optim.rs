@@ -5,9 +5,11 @@ use super::Sequential;
 use crate::bail;
 use crate::error::{Result, guard};
 use crate::tensor::DynTensor;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::tensor::Tensor;
 
 /// Which algorithm, with PyTorch's defaults where a script leaves a value out.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,8 +120,13 @@ impl Optimizer {
     }
 
     /// Back-propagates `loss` (one element) and updates `models`; gradients that reached any
-    /// other model are dropped.
-    pub fn step(&mut self, models: &mut [&mut Sequential], loss: &DynTensor) -> Result<()> {
+    /// other model are dropped. When a gradient holds a NaN or Inf, nothing is updated and
+    /// the result is `Some(NaN or Inf)` (the weights stay finite).
+    pub fn step(
+        &mut self,
+        models: &mut [&mut Sequential],
+        loss: &DynTensor,
+    ) -> Result<Option<f64>> {
         if loss.numel() != 1 {
             bail!(
                 "step needs a scalar loss (one element), got shape {:?}",
@@ -129,12 +136,18 @@ impl Optimizer {
         let loss = loss.clone().reshape(&[1])?.ranked::<1>("step")?;
         guard("backward", || {
             let mut grads = loss.backward();
-            for model in models.iter_mut() {
-                let params = GradientsParams::from_module(&mut grads, &**model);
+            let params: Vec<GradientsParams> = models
+                .iter()
+                .map(|m| GradientsParams::from_module(&mut grads, &**m))
+                .collect();
+            if let Some(bad) = non_finite(models, &params) {
+                return Ok(Some(bad));
+            }
+            for (model, params) in models.iter_mut().zip(params) {
                 let updated = self.inner.step(self.lr, (**model).clone(), params);
                 **model = updated;
             }
-            Ok(())
+            Ok(None)
         })
     }
 
@@ -158,10 +171,65 @@ impl Optimizer {
     /// Reads state written by [`Optimizer::save_state`]; the models' parameter ids must be
     /// those saved with it (a checkpoint restores both).
     pub fn load_state(&mut self, path: &std::path::Path) -> Result<()> {
+        let bytes =
+            std::fs::read(path).map_err(|e| crate::err!("cannot load {}: {e}", path.display()))?;
+        self.load_state_bytes(bytes)
+            .map_err(|e| crate::err!("{}: {e}", path.display()))
+    }
+
+    /// [`Optimizer::load_state`] from the bytes of the file; the state is changed only on
+    /// success.
+    pub fn load_state_bytes(&mut self, bytes: Vec<u8>) -> Result<()> {
         let fresh = self.algorithm.build();
-        self.inner = fresh
-            .load(path)
-            .map_err(|e| crate::err!("cannot load {}: {e}", path.display()))?;
+        let bytes = burn::tensor::Bytes::from_bytes_vec(bytes);
+        self.inner = guard("", || {
+            fresh
+                .from_bytes(bytes)
+                .map_err(|e| crate::err!("damaged or not an optimizer state file: {e}"))
+        })?;
         Ok(())
+    }
+}
+
+/// NaN when some gradient of `models` holds a NaN, Inf when one holds an infinity, None when
+/// all are finite: one reduction per parameter and one read for all of them (the NaN/Inf
+/// distinction is only made when needed).
+fn non_finite(models: &[&mut Sequential], params: &[GradientsParams]) -> Option<f64> {
+    // the sum of 0 * grad over all gradients: 0, or NaN as soon as one value is NaN or Inf
+    let mut zero: Option<Tensor<1>> = None;
+    each_grad(models, params, |g| {
+        let z = g.mul_scalar(0.0).sum();
+        zero = Some(zero.take().map_or(z.clone(), |acc| acc + z));
+    });
+    if zero?.into_scalar::<f32>() == 0.0 {
+        return None;
+    }
+    let mut nan = false;
+    each_grad(models, params, |g| {
+        nan = nan || g.contains_nan().into_scalar::<bool>();
+    });
+    Some(if nan { f64::NAN } else { f64::INFINITY })
+}
+
+/// Calls `f` with every gradient of `models` in `params`, flattened.
+fn each_grad(models: &[&mut Sequential], params: &[GradientsParams], f: impl FnMut(Tensor<1>)) {
+    struct Each<'a, F> {
+        params: &'a GradientsParams,
+        f: F,
+    }
+    impl<F: FnMut(Tensor<1>)> ModuleVisitor for Each<'_, F> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.params.get::<D>(param.id) {
+                (self.f)(g.flatten::<1>(0, D - 1));
+            }
+        }
+    }
+    let mut each = Each {
+        params: &params[0],
+        f,
+    };
+    for (m, p) in models.iter().zip(params) {
+        each.params = p;
+        m.visit(&mut each);
     }
 }

@@ -23,6 +23,11 @@ impl Sequential {
     /// layer's index and kind and both shapes.
     pub fn forward(&mut self, mut x: DynTensor, mode: Mode) -> Result<DynTensor> {
         for (i, layer) in self.layers.iter_mut().enumerate() {
+            // an output over --max-memory (a huge upsample, padding) is refused, not allocated
+            if let Ok(out) = guard("", || layer.output_shape(&x.shape())) {
+                crate::memory_limit::check(&out)
+                    .map_err(|e| err!("layer {i} ({}): its output: {e}", layer.describe()))?;
+            }
             x = guard("", || layer.forward(x, mode))
                 .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
         }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The modules of `stdlib/` compiled into the binary: (name, source).
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("dtn", include_str!("../../stdlib/dtn.rhai")),
     ("gan", include_str!("../../stdlib/gan.rhai")),
     ("models", include_str!("../../stdlib/models.rhai")),
     ("toy", include_str!("../../stdlib/toy.rhai")),

@@ -67,6 +67,7 @@ impl Session {
                     .eval_ast_with_scope::<rhai::Dynamic>(&mut self.scope, &program)
                 {
                     Ok(v) => {
+                        drop_shadowed(&mut self.scope);
                         self.functions = functions;
                         for line in input.lines() {
                             if let Some((_, stmt)) = crate::notebook::cells::parse_import(line)
@@ -114,6 +115,30 @@ impl Session {
         self.functions = AST::empty();
         self.imports.clear();
         self.refresh_vars();
+    }
+}
+
+/// Drops the variables a later `let` of the same name hides: every `let x = ...` adds an
+/// entry to the scope, so a long session would otherwise keep every value it ever bound.
+fn drop_shadowed(scope: &mut Scope<'static>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut keep: Vec<(String, bool, rhai::Dynamic)> = Vec::new();
+    let entries: Vec<_> = scope.iter_raw().collect();
+    for (name, constant, value) in entries.into_iter().rev() {
+        if seen.insert(name) {
+            keep.push((name.to_string(), constant, value.clone()));
+        }
+    }
+    if keep.len() == scope.len() {
+        return;
+    }
+    scope.clear();
+    for (name, constant, value) in keep.into_iter().rev() {
+        if constant {
+            scope.push_constant_dynamic(name, value);
+        } else {
+            scope.push_dynamic(name, value);
+        }
     }
 }
 

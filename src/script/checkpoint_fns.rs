@@ -6,15 +6,13 @@ use super::convert::call;
 use super::def;
 use super::model_fns::Model;
 use super::optim_fns::Opt;
-use crate::checkpoint::{self, Manifest};
+use crate::checkpoint::{self, MANIFEST, Manifest};
 use crate::error::Result;
 use crate::interop::torch;
 use crate::{bail, err, rng};
 use rhai::{Dynamic, Engine, Map};
 use std::path::PathBuf;
 use std::sync::Arc;
-
-const MANIFEST: &str = "checkpoint.json";
 
 fn save(ctx: &Context, items: &Map, name: &str) -> Result<String> {
     let dest = checkpoint::dir(&ctx.out_dir, name)?;
@@ -49,6 +47,7 @@ fn save(ctx: &Context, items: &Map, name: &str) -> Result<String> {
             m.kinds.insert(key, "value".into());
         }
     }
+    checkpoint::failpoint("checkpoint_write");
     let text = serde_json::to_string_pretty(&m).map_err(|e| err!("checkpoint: {e}"))?;
     crate::run::write_atomic(&tmp.join(MANIFEST), text.as_bytes())?;
     checkpoint::commit(&tmp, &dest)?;
@@ -57,15 +56,13 @@ fn save(ctx: &Context, items: &Map, name: &str) -> Result<String> {
 
 fn read_manifest(ctx: &Context, name: &str) -> Result<(PathBuf, Manifest)> {
     let dir = checkpoint::dir(&ctx.out_dir, name)?;
-    let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        err!(
-            "no checkpoint '{name}': cannot read {}: {e}",
-            path.display()
-        )
+    let m = checkpoint::read_manifest(&dir).map_err(|e| {
+        if dir.join(MANIFEST).exists() {
+            e
+        } else {
+            err!("no checkpoint '{name}': {e}")
+        }
     })?;
-    let m: Manifest =
-        serde_json::from_str(&text).map_err(|e| err!("{} is damaged: {e}", path.display()))?;
     Ok((dir, m))
 }
 
@@ -211,7 +208,10 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "has_checkpoint(name) -> bool\nWhether checkpoints/<name>/ exists in the run folder (to resume: if has_checkpoint(\"last\") { ... load ... }).",
         move |name: &str| {
             checkpoint::dir(&c.out_dir, name)
-                .map(|d| d.join(MANIFEST).exists())
+                .map(|d| {
+                    checkpoint::recover(&d);
+                    d.join(MANIFEST).exists()
+                })
                 .unwrap_or(false)
         },
     );

@@ -131,7 +131,14 @@ fn image_folder_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     if fo.size == Some(0) {
         bail!("size must be at least 1");
     }
-    let folder = ImageFolder::open(&ctx.sandbox.read(Path::new(path))?, &fo)?;
+    let root = ctx.sandbox.read(Path::new(path))?;
+    if !ctx.sandbox.is_permissive() && root.is_dir() {
+        // a symbolic link inside the folder may point outside what the script may read
+        for f in crate::data::image_folder::files(&root, &fo)? {
+            ctx.sandbox.read(&f)?;
+        }
+    }
+    let folder = ImageFolder::open(&root, &fo)?;
     if let Some(report) = folder.skipped_report() {
         eprintln!("warning: {report}");
     }
@@ -141,7 +148,7 @@ fn image_folder_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
 
 fn mnist_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     let o = Options::new(opts, "mnist", OUTPUT_KEYS)?;
-    let (images, labels) = idx::load_mnist(&ctx.sandbox.read(Path::new(path))?)?;
+    let (images, labels) = idx::load_mnist(&ctx.sandbox.read(Path::new(path))?, &ctx.sandbox)?;
     let what = format!("mnist {path}");
     let src = Memory::new(
         &what,

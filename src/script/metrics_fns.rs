@@ -6,13 +6,14 @@ use super::convert::{Options, call};
 use super::def;
 use super::model_fns::Model;
 use super::output_fns::log;
+use crate::bail;
 use crate::data::dataset::Dataset;
 use crate::error::Result;
 use crate::metrics::features::{FeatureNetHandle, collect};
+use crate::metrics::probe::{Kind as ProbeKind, Probe};
 use crate::metrics::{Features, frechet, inception_score, kid, precision_recall};
 use crate::nn::{Layer, Mode};
 use crate::tensor::DynTensor;
-use crate::{bail, err};
 use burn::tensor::Distribution;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
 use std::sync::Arc;
@@ -144,26 +145,66 @@ impl Extractor {
     }
 }
 
-/// The features of `n` samples of each side, with the options `features` and `batch`.
-fn feature_pair(
-    a: &Dynamic,
-    b: &Dynamic,
-    opts: &Options,
-    what: &str,
-) -> Result<(Features, Features)> {
+/// What a feature-based measure compares: both sides, the extractor, samples per side and
+/// batch size, from the options `features`, `n` and `batch`.
+struct Setup {
+    a: Samples,
+    b: Samples,
+    ex: Extractor,
+    n: usize,
+    batch: usize,
+}
+
+/// The feature extractor when the options name none: the probe of built-in data on either
+/// side.
+fn default_extractor(a: &Samples, b: &Samples, what: &str) -> Result<Extractor> {
+    let builtin = [a, b].into_iter().find_map(|s| match s {
+        Samples::Data(d) => d.builtin(),
+        _ => None,
+    });
+    match builtin {
+        Some(kind) => {
+            let probe = Probe::default_for(ProbeKind::parse(kind)?)?;
+            Ok(Extractor::Net(FeatureNetHandle(probe)))
+        }
+        None => bail!(
+            "{what} needs #{{features: model}} (a feature model, [model, layer index], or a FeatureNet like probe(\"faces\")); only built-in digits or faces data sets use the probe by default"
+        ),
+    }
+}
+
+fn setup(a: &Dynamic, b: &Dynamic, opts: &Options, what: &str) -> Result<Setup> {
     let (sa, sb) = (Samples::from(a, "a")?, Samples::from(b, "b")?);
-    let f = opts.get("features").ok_or_else(|| {
-        err!("{what} needs #{{features: model}} (a feature model, or [model, layer index])")
-    })?;
-    let ex = Extractor::from(f)?;
+    let ex = match opts.get("features") {
+        Some(f) => Extractor::from(f)?,
+        None => default_extractor(&sa, &sb, what)?,
+    };
     let finite = [sa.len(), sb.len()].into_iter().flatten().min();
     let n = opts.usize("n", finite.unwrap_or(10_000).min(10_000))?;
     if let Some(have) = finite.filter(|&have| have < n) {
         bail!("{what}: n = {n} but one side has only {have} samples");
     }
     let batch = opts.usize("batch", 250)?;
-    let fa = collect(n, batch, |s, l| sa.batch(s, l), |x| ex.run(x))?;
-    let fb = collect(n, batch, |s, l| sb.batch(s, l), |x| ex.run(x))?;
+    Ok(Setup {
+        a: sa,
+        b: sb,
+        ex,
+        n,
+        batch,
+    })
+}
+
+/// The features of `n` samples of each side, with the options `features`, `n` and `batch`
+/// (without `features`: the probe, when either side is built-in digits or faces).
+fn feature_pair(
+    a: &Dynamic,
+    b: &Dynamic,
+    opts: &Options,
+    what: &str,
+) -> Result<(Features, Features)> {
+    let s = setup(a, b, opts, what)?;
+    let fa = collect(s.n, s.batch, |i, l| s.a.batch(i, l), |x| s.ex.run(x))?;
+    let fb = collect(s.n, s.batch, |i, l| s.b.batch(i, l), |x| s.ex.run(x))?;
     Ok((fa, fb))
 }
 
@@ -199,6 +240,74 @@ fn fid_every(
     }
     log(ctx, step, &row, &Map::new())?;
     Ok(Dynamic::from(v))
+}
+
+/// FID, KID and IS of `a` (the generated side) against `b` every `every` steps, logged.
+fn metrics_every(
+    ctx: &Context,
+    step: INT,
+    every: INT,
+    a: &Dynamic,
+    b: &Dynamic,
+    m: &Map,
+) -> Result<Dynamic> {
+    if every < 1 {
+        bail!("every must be at least 1, got {every}");
+    }
+    if step % every != 0 {
+        return Ok(Dynamic::UNIT);
+    }
+    let opts = Options::new(
+        m,
+        "metrics_every",
+        &["features", "n", "batch", "fid", "kid", "inception_score"],
+    )?;
+    let s = setup(a, b, &opts, "metrics_every")?;
+    let net = match &s.ex {
+        Extractor::Net(net) => Some(net.clone()),
+        Extractor::Layers { .. } => None,
+    };
+    let want_is = match opts.get("inception_score") {
+        Some(_) if opts.bool("inception_score", false)? && net.is_none() => bail!(
+            "inception_score: true needs a FeatureNet with class probabilities as features (the probe, inception)"
+        ),
+        Some(_) => opts.bool("inception_score", false)?,
+        None => net.is_some(),
+    };
+    // Probabilities of the same images as a's features, when IS is wanted.
+    let mut probs: Vec<f32> = Vec::new();
+    let mut classes = 0;
+    let fa = collect(
+        s.n,
+        s.batch,
+        |i, l| s.a.batch(i, l),
+        |x| {
+            if let (true, Some(net)) = (want_is, &net)
+                && let Some(p) = net.0.probabilities(x.clone().detach())?
+            {
+                classes = p.shape().get(1).copied().unwrap_or(0);
+                probs.extend(p.to_vec());
+            }
+            s.ex.run(x)
+        },
+    )?;
+    let fb = collect(s.n, s.batch, |i, l| s.b.batch(i, l), |x| s.ex.run(x))?;
+    let mut row = Map::new();
+    if opts.bool("fid", true)? {
+        row.insert("fid".into(), frechet::frechet_distance(&fa, &fb)?.into());
+    }
+    if opts.bool("kid", true)? {
+        row.insert("kid".into(), kid::kid(&fa, &fb, 100, 1000, 0)?.mean.into());
+    }
+    if want_is && classes > 0 {
+        let score = inception_score::inception_score(&probs, s.n, classes, 10)?;
+        row.insert("is".into(), score.mean.into());
+    }
+    if row.is_empty() {
+        bail!("metrics_every: nothing to measure (fid, kid and is are all off)");
+    }
+    log(ctx, step, &row, &Map::new())?;
+    Ok(Dynamic::from(row))
 }
 
 fn feats(t: &DynTensor, what: &str) -> Result<Features> {
@@ -273,16 +382,55 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "fid",
-        "fid(a, b, #{features, n, batch}) -> float\nFréchet distance between the features of a and b, each a Model (sampled with standard-normal latents), a Dataset or a Tensor of images. features: a model (its output), [model, layer index] like [f, -2], or a FeatureNet; n samples per side (default: the smaller side, at most 10,000), batch (default 250).",
+        "fid(a, b, #{features, n, batch}) -> float\nFréchet distance between the features of a and b, each a Model (sampled with standard-normal latents), a Dataset or a Tensor of images. features: a model (its output), [model, layer index] like [f, -2], or a FeatureNet (default: the probe when either side is a built-in digits or faces Dataset); n samples per side (default: the smaller side, at most 10,000), batch (default 250).",
         |a: Dynamic, b: Dynamic, m: Map| call("fid", || fid(&a, &b, &m)),
+    );
+    def(
+        e,
+        "fid",
+        "fid(a, b) -> float\nfid(a, b, #{}) with the defaults: the probe's features, which needs a or b to be a built-in digits or faces Dataset.",
+        |a: Dynamic, b: Dynamic| call("fid", || fid(&a, &b, &Map::new())),
     );
     let c = ctx.clone();
     def(
         e,
         "fid_every",
-        "fid_every(step, every, a, b, #{features, n, batch, name, kid}) -> float or ()\nEvery `every` steps (when step % every == 0) computes fid(a, b, ...) and logs it for the step as `name` (default \"fid\"; with kid: true also \"kid\") to metrics.jsonl, so plot_log([\"fid\"], ...) draws the curve. Returns the FID, or () on other steps.",
+        "fid_every(step, every, a, b) -> float or ()\nfid_every(step, every, a, b, #{}): the probe's features on built-in data, logged as \"fid\".",
+        move |step: INT, every: INT, a: Dynamic, b: Dynamic| {
+            call("fid_every", || {
+                fid_every(&c, step, every, &a, &b, &Map::new())
+            })
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "metrics_every",
+        "metrics_every(step, every, a, b) -> #{fid, kid, is} or ()\nmetrics_every(step, every, a, b, #{}): FID, KID and IS with the probe's features on built-in data.",
+        move |step: INT, every: INT, a: Dynamic, b: Dynamic| {
+            call("metrics_every", || {
+                metrics_every(&c, step, every, &a, &b, &Map::new())
+            })
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "fid_every",
+        "fid_every(step, every, a, b, #{features, n, batch, name, kid}) -> float or ()\nEvery `every` steps (when step % every == 0) computes fid(a, b, ...) (features as in fid, the probe by default on built-in data) and logs it for the step as `name` (default \"fid\"; with kid: true also \"kid\") to metrics.jsonl, so plot_log([\"fid\"], ...) draws the curve. Returns the FID, or () on other steps.",
         move |step: INT, every: INT, a: Dynamic, b: Dynamic, m: Map| {
             call("fid_every", || fid_every(&c, step, every, &a, &b, &m))
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "metrics_every",
+        "metrics_every(step, every, a, b, #{features, n, batch, fid, kid, inception_score}) -> #{fid, kid, is} or ()\nEvery `every` steps computes FID, KID (mean of 100 subsets of up to 1000) and the Inception Score of a (the generated side, from the feature network's class probabilities) on the same n samples, and logs them as \"fid\", \"kid\", \"is\" to metrics.jsonl; features default to the probe on built-in digits/faces data; fid, kid, inception_score: false leaves one out (IS needs a FeatureNet). Returns the map (read IS as m[\"is\"]: `is` is a Rhai keyword), or () on other steps.",
+        move |step: INT, every: INT, a: Dynamic, b: Dynamic, m: Map| {
+            call("metrics_every", || {
+                metrics_every(&c, step, every, &a, &b, &m)
+            })
         },
     );
     for opts in [false, true] {

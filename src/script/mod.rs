@@ -5,6 +5,7 @@ pub mod context;
 pub mod convert;
 pub mod data_fns;
 pub mod dataset_fns;
+pub mod inception_fns;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod metrics_fns;
@@ -12,6 +13,7 @@ pub mod model_fns;
 pub mod nan;
 pub mod optim_fns;
 pub mod output_fns;
+pub mod probe_fns;
 pub mod run_fns;
 pub mod show;
 pub mod teach_fns;
@@ -92,5 +94,7 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     topic("checkpoints", &mut e, |e| checkpoint_fns::register(e, ctx));
     topic("data", &mut e, |e| data_fns::register(e, ctx));
     topic("metrics", &mut e, |e| metrics_fns::register(e, ctx));
+    topic("metrics", &mut e, |e| probe_fns::register(e, ctx));
+    topic("metrics", &mut e, |e| inception_fns::register(e, ctx));
     e
 }

@@ -59,8 +59,9 @@ fn make(models_v: &Dynamic, m: &Map, algo: Algorithm) -> Result<Opt> {
 }
 
 impl Opt {
-    /// Back-propagates `loss` and updates this optimizer's models.
-    pub fn step(&self, loss: &DynTensor) -> Result<()> {
+    /// Back-propagates `loss` and updates this optimizer's models; `Some(NaN or Inf)` when a
+    /// gradient was not finite and nothing was updated.
+    pub fn step(&self, loss: &DynTensor) -> Result<Option<f64>> {
         let mut st = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let st = &mut *st;
         let mut guards: Vec<_> = st.models.iter().map(|m| m.state()).collect();
@@ -69,16 +70,19 @@ impl Opt {
     }
 }
 
-/// `opt.step(loss)` with the NaN/Inf watch: a non-finite loss is warned about and recorded
-/// and the update is skipped (so the weights stay finite); with `--stop-on-nan` it stops the
-/// run.
+/// `opt.step(loss)` with the NaN/Inf watch: a non-finite loss or gradient is warned about
+/// and recorded and the update is skipped (so the weights stay finite); with `--stop-on-nan`
+/// it stops the run.
 fn checked_step(ctx: &Context, o: &Opt, loss: &DynTensor, name: &str) -> Result<()> {
     if let Ok(v) = loss.item()
         && !v.is_finite()
     {
         return super::nan::check(ctx, name, v, false);
     }
-    o.step(loss)
+    match o.step(loss)? {
+        Some(v) => super::nan::check(ctx, &format!("a gradient of {name}"), v, false),
+        None => Ok(()),
+    }
 }
 
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
@@ -115,7 +119,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "step",
-        "step(optimizer, loss)\nBack-propagates a scalar loss and updates this optimizer's models only; gradients reaching other models are dropped. A NaN/Inf loss is warned about (named \"loss\"), recorded in run.json and skips the update; --stop-on-nan stops the run.",
+        "step(optimizer, loss)\nBack-propagates a scalar loss and updates this optimizer's models only; gradients reaching other models are dropped. A NaN/Inf loss or gradient is warned about (named \"loss\"), recorded in run.json and skips the update; --stop-on-nan stops the run.",
         {
             let c = ctx.clone();
             move |o: &mut Opt, loss: DynTensor| -> ScriptResult<()> {

@@ -75,6 +75,7 @@ fn creation(e: &mut Engine) {
                 if n < 1 {
                     return Err(err!("n must be at least 1, got {n}"));
                 }
+                crate::memory_limit::check(&[n as usize])?;
                 let step = if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 };
                 T::from_vec(
                     (0..n).map(|i| (a + step * i as f64) as f32).collect(),
@@ -88,7 +89,12 @@ fn creation(e: &mut Engine) {
             if step == 0.0 || ((b - a) / step) < 0.0 {
                 return Err(err!("arange({a}, {b}, {step}) is empty or never ends"));
             }
-            let n = ((b - a) / step).ceil() as usize;
+            let n = ((b - a) / step).ceil();
+            if !n.is_finite() {
+                return Err(err!("arange({a}, {b}, {step}) is not a finite range"));
+            }
+            let n = n as usize; // saturates; the limit below refuses it
+            crate::memory_limit::check(&[n])?;
             T::from_vec(
                 (0..n).map(|i| (a + step * i as f64) as f32).collect(),
                 &[n.max(1)],

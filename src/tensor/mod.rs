@@ -354,6 +354,7 @@ impl DynTensor {
                 op.symbol()
             )
         })?;
+        crate::memory_limit::check(&out)?;
         let a = self.expand_to(&out)?;
         let b = other.expand_to(&out)?;
         Ok(match (a, b) {
@@ -396,8 +397,11 @@ impl DynTensor {
         let batch = broadcast_shape(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(bad)?;
         let mut out_a = batch.clone();
         out_a.extend_from_slice(&sa[sa.len() - 2..]);
-        let mut out_b = batch;
+        let mut out_b = batch.clone();
         out_b.extend_from_slice(&sb[sb.len() - 2..]);
+        let mut out = batch;
+        out.extend_from_slice(&[sa[sa.len() - 2], sb[sb.len() - 1]]);
+        crate::memory_limit::check(&out)?;
         let a = self.expand_to(&out_a)?;
         let b = other.expand_to(&out_b)?;
         Ok(match (a, b) {

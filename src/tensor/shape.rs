@@ -114,6 +114,12 @@ impl DynTensor {
         }
         let mut padded = vec![1; times.len() - shape.len()];
         padded.extend_from_slice(&shape);
+        let out: Option<Vec<usize>> = padded
+            .iter()
+            .zip(times)
+            .map(|(d, t)| d.checked_mul(*t))
+            .collect();
+        check_shape(&out.ok_or_else(|| err!("repeat: {times:?} makes more elements than exist"))?)?;
         let t = self.reshape(&padded)?;
         Ok(map_rank!(t, x => x.repeat(times)))
     }
@@ -136,6 +142,9 @@ impl DynTensor {
                 bail!("cat along dim {d}: shapes {shape:?} and {s:?} differ outside that dim");
             }
         }
+        let mut out = shape.clone();
+        out[d] = list.iter().map(|t| t.shape()[d]).sum();
+        crate::memory_limit::check(&out)?;
         join(list, |v| Tensor::cat(v, d))
     }
 

@@ -100,6 +100,10 @@ impl Source for Faces {
         Some(self.attrs(i).to_vec())
     }
 
+    fn builtin(&self) -> Option<&'static str> {
+        Some("faces")
+    }
+
     fn describe(&self) -> String {
         format!(
             "faces {} n={} identities={} [{}, {}, {}]",
