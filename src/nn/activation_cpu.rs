@@ -124,24 +124,24 @@ fn exp_neg(t: f32) -> f32 {
     let p = p * r + 8.333_452e-3;
     let p = p * r + 4.166_579_6e-2;
     let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 5.000_000_1e-1;
+    let p = p * r + 0.5;
     let p = p * r * r + r + 1.0;
     // 2^n for n in [-26, 0]
     p * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
-/// `op` applied to `x` by this module's kernels, or `x` given back where burn's should run.
-/// The output overwrites `x`'s storage when nothing else holds it.
-pub fn forward(x: DynTensor, op: &Op) -> Result<DynTensor, DynTensor> {
+/// `op` applied to `x` by this module's kernels, or `x` given back (boxed) where burn's
+/// should run. The output overwrites `x`'s storage when nothing else holds it.
+pub fn forward(x: DynTensor, op: &Op) -> Result<DynTensor, Box<DynTensor>> {
     let Some(kind) = Kind::of(op) else {
-        return Err(x);
+        return Err(Box::new(x));
     };
     Ok(crate::map_rank!(x, t => match flex_f32(&t) {
         Some(p) => {
             drop(t); // p alone now holds the values, unless something else does
             Tensor::from_primitive::<Ad>(activation_ad(p, kind))
         }
-        None => return Err(DynTensor::new(t)),
+        None => return Err(Box::new(DynTensor::new(t))),
     }))
 }
 

@@ -89,7 +89,7 @@ impl Stateless {
         let out_shape = self.output_shape(&x.shape())?;
         let x = match super::activation_cpu::forward(x, &self.op) {
             Ok(y) => return Ok(y),
-            Err(x) => x,
+            Err(x) => *x,
         };
         Ok(match &self.op {
             Op::Relu => x.unary(Unary::Relu),
