@@ -24,6 +24,8 @@ pub struct Settings {
     pub warmup: usize,
     /// A Python with torch, to time the same work in PyTorch alongside (`--torch PYTHON`).
     pub torch: Option<String>,
+    /// Which networks the `steps` bench times (`--only`; empty: all).
+    pub only: Vec<String>,
 }
 
 type BenchFn = fn(&Settings) -> Result<()>;
