@@ -68,6 +68,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         soak::run_gan,
     ),
     (
+        "soak_dcgan32",
+        "memory over 1,000 DCGAN 32x32 steps (batch 64): RSS growth from after 100 to the end",
+        soak::run_dcgan32,
+    ),
+    (
         "soak_repl",
         "memory over a REPL session of 1,000 inputs: RSS growth from after 100 to the end",
         soak::run_repl,

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
-const NETWORKS: &[(&str, &str)] = &[
+pub const NETWORKS: &[(&str, &str)] = &[
     ("dcgan32", include_str!("../../benches/dcgan32.rhai")),
     ("dcgan64", include_str!("../../benches/dcgan64.rhai")),
     ("cnn128", include_str!("../../benches/cnn128.rhai")),
