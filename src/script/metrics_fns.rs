@@ -4,6 +4,7 @@
 use super::context::Context;
 use super::convert::{Options, call};
 use super::def;
+use super::latent_shape::latent_shape;
 use super::model_fns::Model;
 use super::output_fns::log;
 use crate::bail;
@@ -12,7 +13,7 @@ use crate::error::Result;
 use crate::metrics::features::{FeatureNetHandle, collect};
 use crate::metrics::probe::{Kind as ProbeKind, Probe};
 use crate::metrics::{Features, frechet, inception_score, kid, precision_recall};
-use crate::nn::{Layer, Mode};
+use crate::nn::Mode;
 use crate::tensor::DynTensor;
 use burn::tensor::Distribution;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
@@ -26,22 +27,10 @@ enum Samples {
     Images(Box<DynTensor>),
 }
 
-/// The latent shape a generator takes: its first layer's input.
-fn latent_shape(m: &Model) -> Result<Vec<usize>> {
-    let s = m.state();
-    match s.seq.layers.first() {
-        Some(Layer::Linear(l)) => Ok(vec![l.weight.val().dims()[0]]),
-        Some(Layer::ConvTranspose2d(l)) => Ok(vec![l.weight.val().dims()[0], 1, 1]),
-        _ => bail!(
-            "cannot tell the latent size of a model that does not start with linear or conv_transpose2d; pass G.sample(randn([n, ...])) instead"
-        ),
-    }
-}
-
 impl Samples {
     fn from(v: &Dynamic, what: &str) -> Result<Samples> {
         if let Some(m) = v.clone().try_cast::<Model>() {
-            let shape = latent_shape(&m)?;
+            let shape = latent_shape(&m.state().seq.layers)?;
             Ok(Samples::Generator(m, shape))
         } else if let Some(d) = v.clone().try_cast::<Dataset>() {
             Ok(Samples::Data(d))
