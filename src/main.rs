@@ -69,6 +69,9 @@ enum Command {
         /// Python with torch installed: time the same steps in PyTorch, alternating.
         #[arg(long, value_name = "PYTHON")]
         torch: Option<String>,
+        /// `steps` only: the networks to time (dcgan32, dcgan64, cnn128, mlp2d; default all).
+        #[arg(long, value_delimiter = ',', value_name = "NETWORKS")]
+        only: Vec<String>,
     },
     /// The interactive prompt (also what `ganbook` alone starts).
     Repl,
@@ -124,12 +127,14 @@ fn main() {
             steps,
             warmup,
             torch,
+            only,
         }) => match bench::run(
             &names,
             &bench::Settings {
                 steps,
                 warmup,
                 torch,
+                only,
             },
         ) {
             Ok(()) => 0,

@@ -24,6 +24,8 @@ pub struct Settings {
     pub warmup: usize,
     /// A Python with torch, to time the same work in PyTorch alongside (`--torch PYTHON`).
     pub torch: Option<String>,
+    /// Which networks the `steps` bench times (`--only`; empty: all).
+    pub only: Vec<String>,
 }
 
 type BenchFn = fn(&Settings) -> Result<()>;
@@ -64,6 +66,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "soak_gan",
         "memory over a 20,000-step 2-D GAN run (log, checkpoints): RSS growth from after 2,000 steps to the end",
         soak::run_gan,
+    ),
+    (
+        "soak_dcgan32",
+        "memory over 1,000 DCGAN 32x32 steps (batch 64): RSS growth from after 100 to the end",
+        soak::run_dcgan32,
     ),
     (
         "soak_repl",

@@ -33,11 +33,15 @@ impl ScriptStep {
     }
 
     /// Runs one step; returns the step script's last value (the generator loss).
+    /// The step's own `let` variables are dropped after it, as a loop body's would be (kept,
+    /// they piled up in the scope: a megabyte of tensors per DCGAN step).
     pub fn step(&mut self) -> Result<f64> {
-        let v: Dynamic = self
+        let setup_len = self.scope.len();
+        let v = self
             .engine
-            .eval_ast_with_scope(&mut self.scope, &self.step)
-            .map_err(|e| err!("bench step: {e}"))?;
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &self.step);
+        self.scope.rewind(setup_len);
+        let v = v.map_err(|e| err!("bench step: {e}"))?;
         Ok(v.as_float().unwrap_or(f64::NAN))
     }
 }

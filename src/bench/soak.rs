@@ -1,12 +1,14 @@
-//! Benches `soak_gan` and `soak_repl`: memory stays flat over a long run. A 2-D GAN (the
-//! teaching MLP, batch 256) trains 20,000 steps through the script engine as `ganbook run`
-//! would (NaN watch, `log` every 10 steps, checkpoint "last" every 1,000), and a REPL
+//! Benches `soak_gan`, `soak_dcgan32` and `soak_repl`: memory stays flat over a long run. A
+//! 2-D GAN (the teaching MLP, batch 256) trains 20,000 steps through the script engine as
+//! `ganbook run` would (NaN watch, `log` every 10 steps, checkpoint "last" every 1,000), the
+//! DCGAN 32x32 bench network trains 1,000 steps, and a REPL
 //! session takes 1,000 inputs (tensors, models, training steps, functions, errors). Each
 //! prints the resident memory (VmRSS) along the way, and the growth from the lowest figure
 //! after a warm-up (a conservative base: a spike at the warm-up's end cannot hide growth) to
 //! the end.
 
 use super::Settings;
+use super::script_step::ScriptStep;
 use crate::err;
 use crate::error::Result;
 use crate::repl::Session;
@@ -117,6 +119,26 @@ pub fn gan(steps: usize, warmup: usize, chunk: usize, hidden: usize) -> Result<S
     finish(samples, warmup, clock)
 }
 
+/// Trains one of the `steps` bench networks (benches/NAME.rhai) for `steps` steps,
+/// measuring every `chunk`; growth from the lowest figure after `warmup` steps.
+pub fn network(name: &str, steps: usize, warmup: usize, chunk: usize) -> Result<Soak> {
+    let source = super::steps::NETWORKS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, source)| *source)
+        .ok_or_else(|| err!("soak: no bench network '{name}'"))?;
+    let mut step = ScriptStep::new(name, source)?;
+    let clock = Instant::now();
+    let mut samples = Vec::new();
+    for done in 1..=steps {
+        step.step()?;
+        if done % chunk.max(1) == 0 || done == steps {
+            samples.push((done, rss_bytes()));
+        }
+    }
+    finish(samples, warmup, clock)
+}
+
 /// The REPL inputs, cycled: values, models and optimizers rebound each time, training steps,
 /// a function redefined, string building, and inputs that fail (type errors, bad shapes,
 /// syntax errors).
@@ -188,6 +210,14 @@ fn scratch(tag: &str) -> PathBuf {
 pub fn run_gan(_: &Settings) -> Result<()> {
     let (steps, warmup) = (20_000, 2_000);
     gan(steps, warmup, 1_000, 128)?.print("soak_gan", "steps", warmup, steps);
+    Ok(())
+}
+
+/// `ganbook bench soak_dcgan32`: the DCGAN 32x32 bench network (batch 64, own convolution,
+/// BatchNorm and activation kernels), 1,000 steps, warm-up 100.
+pub fn run_dcgan32(_: &Settings) -> Result<()> {
+    let (steps, warmup) = (1_000, 100);
+    network("dcgan32", steps, warmup, 50)?.print("soak_dcgan32", "steps", warmup, steps);
     Ok(())
 }
 

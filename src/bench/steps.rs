@@ -6,12 +6,12 @@
 use super::script_step::ScriptStep;
 use super::{Settings, report};
 use crate::error::Result;
-use crate::{err, rng};
+use crate::{bail, err, rng};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
-const NETWORKS: &[(&str, &str)] = &[
+pub const NETWORKS: &[(&str, &str)] = &[
     ("dcgan32", include_str!("../../benches/dcgan32.rhai")),
     ("dcgan64", include_str!("../../benches/dcgan64.rhai")),
     ("cnn128", include_str!("../../benches/cnn128.rhai")),
@@ -44,7 +44,8 @@ struct Torch {
 
 impl Torch {
     fn start(python: &str) -> Result<Torch> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // flex runs on rayon's pool (RAYON_NUM_THREADS sets its size, default: all cores).
+        let threads = rayon::current_num_threads();
         let mut child = Command::new(python)
             .arg(TORCH_SCRIPT)
             .arg("--serve")
@@ -94,8 +95,20 @@ impl Drop for Torch {
 }
 
 pub fn run(settings: &Settings) -> Result<()> {
+    if let Some(unknown) = settings
+        .only
+        .iter()
+        .find(|n| !NETWORKS.iter().any(|(name, _)| name == n))
+    {
+        let known: Vec<&str> = NETWORKS.iter().map(|(n, _)| *n).collect();
+        bail!(
+            "--only: unknown network '{unknown}'; there are: {}",
+            known.join(", ")
+        );
+    }
     let mut torch = settings.torch.as_deref().map(Torch::start).transpose()?;
-    for (name, source) in NETWORKS {
+    let chosen = |name: &&str| settings.only.is_empty() || settings.only.iter().any(|o| o == name);
+    for (name, source) in NETWORKS.iter().filter(|(name, _)| chosen(name)) {
         rng::seed(0);
         reset_peak();
         let mut step = ScriptStep::new(name, source)?;

@@ -1,12 +1,12 @@
 //! 2-D convolution and transposed convolution, weights in PyTorch's layout.
 
+use super::conv_gemm;
 use super::init::{self, Scheme};
 use crate::error::Result;
 use crate::tensor::DynTensor;
 use crate::{bail, err};
 use burn::module::{Module, Param};
 use burn::tensor::Tensor;
-use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
 /// Square-kernel settings shared by both convolutions.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -140,16 +140,10 @@ impl Conv2d {
 
     pub fn forward(&self, x: DynTensor) -> Result<DynTensor> {
         self.output_shape(&x.shape())?;
-        let s = &self.spec;
-        let opts = ConvOptions::new([s.stride; 2], [s.padding; 2], [s.dilation; 2], 1);
         let x = x.ranked::<4>("conv2d")?;
         let b = self.bias.as_ref().map(|b| b.val());
-        Ok(DynTensor::R4(burn::tensor::module::conv2d(
-            x,
-            self.weight.val(),
-            b,
-            opts,
-        )))
+        let y = conv_gemm::conv2d(x, self.weight.val(), b, &self.spec);
+        Ok(DynTensor::R4(y))
     }
 
     pub fn init(&mut self, scheme: Scheme) {
@@ -207,17 +201,9 @@ impl ConvTranspose2d {
 
     pub fn forward(&self, x: DynTensor) -> Result<DynTensor> {
         self.output_shape(&x.shape())?;
-        let s = &self.spec;
-        let opts = ConvTransposeOptions::new(
-            [s.stride; 2],
-            [s.padding; 2],
-            [s.output_padding; 2],
-            [s.dilation; 2],
-            1,
-        );
         let x = x.ranked::<4>("conv_transpose2d")?;
         let b = self.bias.as_ref().map(|b| b.val());
-        let y = burn::tensor::module::conv_transpose2d(x, self.weight.val(), b, opts);
+        let y = conv_gemm::conv_transpose2d(x, self.weight.val(), b, &self.spec);
         Ok(DynTensor::R4(y))
     }
 

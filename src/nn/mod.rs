@@ -1,13 +1,20 @@
 //! The neural-network core: layers, the Sequential model, initialisation, losses, optimizers.
 //! Nothing here knows about Rhai; `script/` wraps it.
 
+pub mod activation_cpu;
+pub mod batch_norm_cpu;
 pub mod conv;
+pub mod conv_gemm;
 pub mod embedding;
+pub mod flex_kernel;
 pub mod gradient_penalty;
+pub mod im2col;
+pub mod im2row;
 pub mod init;
 pub mod layer;
 pub mod linear;
 pub mod loss;
+pub mod matmul;
 pub mod norm;
 pub mod optim;
 pub mod sequential;

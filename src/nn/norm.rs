@@ -1,6 +1,7 @@
 //! Batch normalisation (1-d or 2-d by input rank) and layer normalisation.
 
 use super::Mode;
+use super::batch_norm_cpu;
 use super::init::{self, Scheme};
 use crate::error::Result;
 use crate::tensor::DynTensor;
@@ -8,7 +9,7 @@ use crate::{bail, map_rank, with_rank};
 use burn::module::{Module, Param};
 use burn::tensor::Distribution;
 use burn::tensor::Tensor;
-use burn::tensor::module::{batch_norm, batch_norm_train};
+use burn::tensor::module::batch_norm;
 
 /// BatchNorm over dim 1 of [N, C], [N, C, L] or [N, C, H, W], as PyTorch's BatchNorm1d/2d:
 /// batch statistics in training mode (running variance updated with the unbiased estimate),
@@ -74,7 +75,7 @@ impl BatchNorm {
             bail!("training needs more than one value per channel, got input {shape:?}");
         }
         let (out, batch_mean, batch_var) = with_rank!(x, t => {
-            let r = batch_norm_train(t, g.clone(), b.clone(), self.eps);
+            let r = batch_norm_cpu::batch_norm_train(t, g.clone(), b.clone(), self.eps);
             (DynTensor::new(r.output), r.mean, r.variance)
         });
         let m = self.momentum;

@@ -1,0 +1,330 @@
+//! conv2d and conv_transpose2d on the CPU (flex) as one matrix product each way, with their
+//! own backward pass.
+//!
+//! burn 0.22 differentiates a convolution through other convolutions: the weight gradient is
+//! a convolution whose kernel is the whole output gradient, which flex runs as thousands of
+//! thin products. Here every pass is one GEMM over the whole batch plus an index kernel
+//! (src/nn/im2col.rs):
+//!
+//! | op               | forward               | d input              | d weight          |
+//! |------------------|-----------------------|----------------------|-------------------|
+//! | conv2d           | `W · im2col(x)`       | `col2im(Wᵀ · dY)`    | `dY · im2col(x)ᵀ` |
+//! | conv_transpose2d | `col2im(Wᵀ · X)`      | `W · im2col(dY)`     | `X · im2col(dY)ᵀ` |
+//!
+//! (`W` is the weight as a `[rows, C·k·k]` matrix, `X`/`dY` channel-major `[C, N·h·w]`.)
+//! Tensors on any other device, or not float32, go through burn's own operations.
+
+use super::conv::ConvSpec;
+use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
+use super::im2col::{
+    Geometry, col2im_into, from_channel_major_into, im2col_into, to_channel_major_into,
+};
+use super::im2row::im2row_into;
+use super::matmul::{Out, View, matmul_into};
+use burn::backend::Flex;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::tensor::Tensor;
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+
+/// conv2d of `x` [N, C, H, W] with `weight` [O, C, k, k] (and `bias` [O]).
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, s: &ConvSpec) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let [o, _, k, _] = weight.dims();
+    let side = |v: usize| (v + 2 * s.padding - s.dilation * (k - 1) - 1) / s.stride + 1;
+    let g = Geometry {
+        batch: n,
+        channels: c,
+        big: [h, w],
+        small: [side(h), side(w)],
+        kernel: k,
+        stride: s.stride,
+        padding: s.padding,
+        dilation: s.dilation,
+    };
+    match flex_pair(&x, &weight) {
+        Some((xp, wp)) => {
+            let y = Tensor::<4>::from_primitive::<Ad>(conv2d_ad(xp, wp, g, o));
+            add_bias(y, bias)
+        }
+        None => {
+            let opts = ConvOptions::new([s.stride; 2], [s.padding; 2], [s.dilation; 2], 1);
+            burn::tensor::module::conv2d(x, weight, bias, opts)
+        }
+    }
+}
+
+/// conv_transpose2d of `x` [N, Ci, H, W] with `weight` [Ci, Co, k, k] (and `bias` [Co]).
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    s: &ConvSpec,
+) -> Tensor<4> {
+    let [n, _, h, w] = x.dims();
+    let [_, co, k, _] = weight.dims();
+    let side =
+        |v: usize| (v - 1) * s.stride + s.dilation * (k - 1) + s.output_padding + 1 - 2 * s.padding;
+    let g = Geometry {
+        batch: n,
+        channels: co,
+        big: [side(h), side(w)],
+        small: [h, w],
+        kernel: k,
+        stride: s.stride,
+        padding: s.padding,
+        dilation: s.dilation,
+    };
+    match flex_pair(&x, &weight) {
+        Some((xp, wp)) => {
+            let y = Tensor::<4>::from_primitive::<Ad>(conv_transpose2d_ad(xp, wp, g));
+            add_bias(y, bias)
+        }
+        None => {
+            let opts = ConvTransposeOptions::new(
+                [s.stride; 2],
+                [s.padding; 2],
+                [s.output_padding; 2],
+                [s.dilation; 2],
+                1,
+            );
+            burn::tensor::module::conv_transpose2d(x, weight, bias, opts)
+        }
+    }
+}
+
+/// Whether [`conv2d`] and [`conv_transpose2d`] take the GEMM path for these tensors
+/// (float32 on flex with autodiff, the CPU device's kind) rather than burn's.
+pub fn applies(x: &Tensor<4>, weight: &Tensor<4>) -> bool {
+    flex_pair(x, weight).is_some()
+}
+
+/// Both tensors as flex autodiff primitives holding float32, or None.
+fn flex_pair(x: &Tensor<4>, w: &Tensor<4>) -> Option<(AdTensor, AdTensor)> {
+    Some((flex_f32(x)?, flex_f32(w)?))
+}
+
+fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+    match bias {
+        Some(b) => {
+            let channels = b.dims()[0];
+            y + b.reshape([1, channels as i32, 1, 1])
+        }
+        None => y,
+    }
+}
+
+/// Column-matrix bytes per run of samples: small enough to stay in cache between its im2col
+/// and its matrix product (and to keep the product's output small, which the GEMM runs
+/// faster), large enough for the product to stay efficient. 1-8 MiB measured alike within
+/// noise at the DCGAN shapes; full-batch column matrices (up to 67 MB) were 1.5x slower.
+const RUN_BYTES: usize = 2 << 20;
+
+/// K scratch buffers for the runs of one operation, sized for its longest run and reused.
+struct Scratch<const K: usize> {
+    runs: Vec<(usize, usize)>,
+    /// Values per sample of each buffer.
+    per_sample: [usize; K],
+    buffers: [Vec<f32>; K],
+}
+
+impl<const K: usize> Scratch<K> {
+    /// The runs of `g` and a buffer for each entry of `per_sample` (values per sample).
+    fn new(g: &Geometry, per_sample: [usize; K]) -> Self {
+        let runs = g.sample_runs(RUN_BYTES);
+        let longest = runs.iter().map(|r| r.1).max().unwrap_or(0);
+        Scratch {
+            runs,
+            per_sample,
+            buffers: per_sample.map(|v| vec![0.0; v * longest]),
+        }
+    }
+
+    /// The buffers cut to `nb` samples.
+    fn for_run(&mut self, nb: usize) -> [&mut [f32]; K] {
+        let mut sizes = self.per_sample.iter();
+        self.buffers.each_mut().map(|b| {
+            let per_sample = sizes.next().copied().unwrap_or(0);
+            &mut b[..per_sample * nb]
+        })
+    }
+}
+
+// ---------------------------------------------------------------- conv2d
+
+/// y [N, O, h, w] = W [O, C·k·k] · im2col(x), run by run of samples.
+fn conv2d_forward(x: &[f32], w: &[f32], g: &Geometry, o: usize) -> FlexTensor {
+    let (p, rows) = (g.positions(), g.rows());
+    let mut y = vec![0.0f32; g.batch * o * p];
+    // (column matrix, product [O, nb·h·w])
+    let mut scratch = Scratch::new(g, [rows * p, o * p]);
+    for (n0, nb) in scratch.runs.clone() {
+        let gr = g.with_batch(nb);
+        let [cols, z] = scratch.for_run(nb);
+        im2col_into(&gr, &x[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
+        let (wm, cm) = (
+            View::row_major(w, o, rows),
+            View::row_major(cols, rows, gr.cols()),
+        );
+        matmul_into(Out::new(z), wm, cm, false);
+        from_channel_major_into(z, nb, o, p, &mut y[n0 * o * p..][..nb * o * p]);
+    }
+    tensor(y, &[g.batch, o, g.small[0], g.small[1]])
+}
+
+#[derive(Debug)]
+struct Conv2dBackward;
+
+impl Backward<Flex, 2> for Conv2dBackward {
+    /// (x contiguous, weight contiguous, geometry, out channels)
+    type State = (FlexTensor, FlexTensor, Geometry, usize);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let (x, w, g, o) = ops.state;
+        let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
+        let (p, rows) = (g.positions(), g.rows());
+        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; o * rows]);
+        let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.big_len()]);
+        // (im2row(x), then the column matrix of dx; dY channel-major [O, nb·h·w])
+        let mut scratch = Scratch::new(&g, [rows * p, o * p]);
+        for (n0, nb) in scratch.runs.clone() {
+            let gr = g.with_batch(nb);
+            let [cols, dy_chan] = scratch.for_run(nb);
+            let dy_run = &dy[n0 * o * p..][..nb * o * p];
+            to_channel_major_into(dy_run, nb, o, p, dy_chan);
+            if let Some(dw) = dw.as_mut() {
+                // dW [O, C·k·k] += dY · im2row(x)
+                im2row_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
+                let (dm, xm) = (
+                    View::row_major(dy_chan, o, gr.cols()),
+                    View::row_major(cols, gr.cols(), rows),
+                );
+                matmul_into(Out::new(dw), dm, xm, true);
+            }
+            if let Some(dx) = dx.as_mut() {
+                // im2col(dx) [C·k·k, nb·h·w] = Wᵀ · dY, added back into the grid
+                let (wt, dm) = (
+                    View::row_major(&wv, o, rows).t(),
+                    View::row_major(dy_chan, o, gr.cols()),
+                );
+                matmul_into(Out::new(cols), wt, dm, false);
+                let dx_run = &mut dx[n0 * g.big_sample()..][..nb * g.big_sample()];
+                col2im_into(&gr, cols, dx_run);
+            }
+        }
+        if let (Some(node), Some(dw)) = (node_w, dw) {
+            grads.register::<Flex>(node.id, tensor(dw, w.layout().shape()));
+        }
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, tensor(dx, x.layout().shape()));
+        }
+    }
+}
+
+fn conv2d_ad(x: AdTensor, w: AdTensor, g: Geometry, o: usize) -> AdTensor {
+    let prep = Conv2dBackward
+        .prepare::<NoCheckpointing>([x.node(), w.node()])
+        .compute_bound()
+        .stateful();
+    let (xv, wv) = (x.primitive().to_contiguous(), w.primitive().to_contiguous());
+    let y = conv2d_forward(&values(&xv), &values(&wv), &g, o);
+    match prep {
+        OpsKind::Tracked(prep) => prep.finish((xv, wv, g, o), y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    }
+}
+
+// ---------------------------------------------------------------- conv_transpose2d
+
+/// y [N, Co, H', W'] = col2im(Wᵀ · X), W [Ci, Co·k·k], X = x as [Ci, nb·h·w], run by run.
+fn conv_transpose2d_forward(x: &[f32], w: &[f32], g: &Geometry, ci: usize) -> FlexTensor {
+    let (p, rows) = (g.positions(), g.rows());
+    let mut y = vec![0.0f32; g.big_len()];
+    // (x channel-major [Ci, nb·h·w], column matrix)
+    let mut scratch = Scratch::new(g, [ci * p, rows * p]);
+    for (n0, nb) in scratch.runs.clone() {
+        let gr = g.with_batch(nb);
+        let [x_chan, cols] = scratch.for_run(nb);
+        to_channel_major_into(&x[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
+        let (wt, xm) = (
+            View::row_major(w, ci, rows).t(),
+            View::row_major(x_chan, ci, gr.cols()),
+        );
+        matmul_into(Out::new(cols), wt, xm, false);
+        col2im_into(
+            &gr,
+            cols,
+            &mut y[n0 * g.big_sample()..][..nb * g.big_sample()],
+        );
+    }
+    tensor(y, &[g.batch, g.channels, g.big[0], g.big[1]])
+}
+
+#[derive(Debug)]
+struct ConvTranspose2dBackward;
+
+impl Backward<Flex, 2> for ConvTranspose2dBackward {
+    /// (x contiguous, weight contiguous, geometry)
+    type State = (FlexTensor, FlexTensor, Geometry);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let (x, w, g) = ops.state;
+        let ci = x.layout().shape()[1];
+        let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
+        let (p, rows) = (g.positions(), g.rows());
+        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; ci * rows]);
+        let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.batch * ci * p]);
+        // (im2row(dY), then im2col(dY); x channel-major [Ci, nb·h·w]; dx channel-major)
+        let mut scratch = Scratch::new(&g, [rows * p, ci * p, ci * p]);
+        for (n0, nb) in scratch.runs.clone() {
+            let gr = g.with_batch(nb);
+            let [dcols, x_chan, dx_chan] = scratch.for_run(nb);
+            let dy_run = &dy[n0 * g.big_sample()..][..nb * g.big_sample()];
+            if let Some(dw) = dw.as_mut() {
+                // dW [Ci, Co·k·k] += X · im2row(dY)
+                im2row_into(&gr, dy_run, dcols);
+                to_channel_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
+                let (xm, dm) = (
+                    View::row_major(x_chan, ci, gr.cols()),
+                    View::row_major(dcols, gr.cols(), rows),
+                );
+                matmul_into(Out::new(dw), xm, dm, true);
+            }
+            if let Some(dx) = dx.as_mut() {
+                // dX [Ci, nb·h·w] = W · im2col(dY)
+                im2col_into(&gr, dy_run, dcols);
+                let dm = View::row_major(dcols, rows, gr.cols());
+                matmul_into(Out::new(dx_chan), View::row_major(&wv, ci, rows), dm, false);
+                let out = &mut dx[n0 * ci * p..][..nb * ci * p];
+                from_channel_major_into(dx_chan, nb, ci, p, out);
+            }
+        }
+        if let (Some(node), Some(dw)) = (node_w, dw) {
+            grads.register::<Flex>(node.id, tensor(dw, w.layout().shape()));
+        }
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, tensor(dx, x.layout().shape()));
+        }
+    }
+}
+
+fn conv_transpose2d_ad(x: AdTensor, w: AdTensor, g: Geometry) -> AdTensor {
+    let prep = ConvTranspose2dBackward
+        .prepare::<NoCheckpointing>([x.node(), w.node()])
+        .compute_bound()
+        .stateful();
+    let (xv, wv) = (x.primitive().to_contiguous(), w.primitive().to_contiguous());
+    let ci = xv.layout().shape()[1];
+    let y = conv_transpose2d_forward(&values(&xv), &values(&wv), &g, ci);
+    match prep {
+        OpsKind::Tracked(prep) => prep.finish((xv, wv, g), y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    }
+}
