@@ -60,7 +60,12 @@ fn grid25_quick_run_measures_both_variants() {
     ]);
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
     let j = run_json(&out);
-    for k in ["modes", "plain_modes"] {
+    for k in [
+        "modes",
+        "plain_modes",
+        "fewest_modes_plain",
+        "fewest_modes_pacgan",
+    ] {
         let m = j["results"][k].as_i64().expect("modes recorded");
         assert!((0..=25).contains(&m), "{k} = {m}");
     }

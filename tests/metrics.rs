@@ -328,6 +328,31 @@ fn fid_takes_models_datasets_and_tensors() {
 }
 
 #[test]
+fn fid_samples_generators_that_start_with_a_reshape() {
+    let out = tmp("fid_reshape");
+    let setup = r#"
+        let F = sequential([flatten(), linear(784, 4)]);
+        let real = digits(#{ n: 100 });
+    "#;
+    let v = |body: &str| script_eval(&out, &format!("{setup}{body}"));
+    // z [N, 16] viewed as [N, 16, 1, 1] for a transposed convolution (7x7 out, upsampled).
+    let conv_g =
+        "sequential([reshape([16, 1, 1]), conv_transpose2d(16, 1, 7), upsample(4), tanh()])";
+    // z [N, 16, 1, 1] flattened for a linear layer.
+    let lin_g = "sequential([flatten(), linear(16, 784), tanh(), reshape([1, 28, 28])])";
+    for g in [conv_g, lin_g] {
+        let d = float(v(&format!("fid({g}, real, #{{ features: F, n: 100 }})")).unwrap());
+        assert!(d > 0.0 && d.is_finite(), "{g}: {d}");
+    }
+    let e = v("fid(sequential([reshape([8, 1, 1]), conv_transpose2d(16, 1, 28)]), real, #{ features: F })")
+        .unwrap_err();
+    assert!(
+        e.contains("cannot tell the latent size") && e.contains("reshape([8, 1, 1])"),
+        "{e}"
+    );
+}
+
+#[test]
 fn fid_every_logs_a_curve() {
     let out = tmp("fid_every");
     script_eval(

@@ -3,26 +3,28 @@
 
 mod common;
 
-use common::{ganbook, run_json, temp_dir, text};
-use std::path::Path;
+use common::{run_file, temp_dir, text};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// `ganbook run scripts/<name>.rhai --set S...` into a fresh folder: (output, run.json, folder).
+fn run_seed(name: &str, sets: &[&str]) -> (Output, serde_json::Value, PathBuf) {
+    let out = temp_dir(name);
+    let args: Vec<&str> = sets.iter().flat_map(|s| ["--set", s]).collect();
+    let (o, j) = run_file(Path::new(&format!("scripts/{name}.rhai")), &out, &args);
+    (o, j, out)
+}
 
 /// Runs `scripts/<name>.rhai` with `sets` into a fresh folder; asserts success and returns
 /// (run folder, run.json).
-fn quick_run(name: &str, sets: &[&str]) -> (std::path::PathBuf, serde_json::Value) {
-    let out = temp_dir(name);
-    let script = format!("scripts/{name}.rhai");
-    let mut args = vec!["run", script.as_str(), "--out", out.to_str().unwrap()];
-    for s in sets {
-        args.extend(["--set", s]);
-    }
-    let o = ganbook(&args);
+fn quick_run(name: &str, sets: &[&str]) -> (PathBuf, serde_json::Value) {
+    let (o, j, out) = run_seed(name, sets);
     assert!(
         o.status.success(),
         "{name}: stdout {}\nstderr {}",
         text(&o.stdout),
         text(&o.stderr)
     );
-    let j = run_json(&out);
     assert_eq!(j["status"], "ok", "{name}: {j}");
     (out, j)
 }
@@ -136,6 +138,24 @@ fn wgan_faces_quick_run() {
     assert!(metrics.contains("\"is_wgan_gp\""), "IS logged per variant");
 }
 
+/// `--set inception=PATH` reaches `inception(path)` in both FID scripts. A real run with the
+/// (random-weights) network is left out: Inception-v3 on 299x299 images and a 2048-d FID
+/// take minutes in the unoptimized test build (8.5 min for the smallest dcgan_faces64 run;
+/// 30 s in release, see the scripts' headers).
+#[test]
+fn inception_option_is_wired_in_fid_scripts() {
+    for name in ["dcgan_faces64", "wgan_faces"] {
+        let (o, j, _) = run_seed(name, &["inception=no_such_inception.pth", "n_fid=4"]);
+        let err = text(&o.stderr);
+        assert!(!o.status.success(), "{name} ran without its weights file");
+        assert_eq!(j["status"], "error", "{name}: {j}");
+        assert!(
+            err.contains("no_such_inception.pth") && err.contains("no such file"),
+            "{name}: {err}"
+        );
+    }
+}
+
 #[test]
 fn gan_train_tags_measures_checkpoints_and_resumes() {
     let src = r#"
@@ -155,16 +175,9 @@ fn gan_train_tags_measures_checkpoints_and_resumes() {
     let file = d.join("t.rhai");
     std::fs::write(&file, src).unwrap();
     let run = |out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let o = ganbook(&args);
+        let (o, j) = run_file(&file, out, extra);
         assert!(o.status.success(), "{}", text(&o.stderr));
-        run_json(out)
+        j
     };
     // an unbroken run of 6 steps
     let whole = d.join("whole");

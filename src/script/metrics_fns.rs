@@ -4,6 +4,7 @@
 use super::context::Context;
 use super::convert::{Options, call};
 use super::def;
+use super::latent_shape::latent_shape;
 use super::model_fns::Model;
 use super::output_fns::log;
 use crate::bail;
@@ -12,7 +13,7 @@ use crate::error::Result;
 use crate::metrics::features::{FeatureNetHandle, collect};
 use crate::metrics::probe::{Kind as ProbeKind, Probe};
 use crate::metrics::{Features, frechet, inception_score, kid, precision_recall};
-use crate::nn::{Layer, Mode};
+use crate::nn::Mode;
 use crate::tensor::DynTensor;
 use burn::tensor::Distribution;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
@@ -26,22 +27,10 @@ enum Samples {
     Images(Box<DynTensor>),
 }
 
-/// The latent shape a generator takes: its first layer's input.
-fn latent_shape(m: &Model) -> Result<Vec<usize>> {
-    let s = m.state();
-    match s.seq.layers.first() {
-        Some(Layer::Linear(l)) => Ok(vec![l.weight.val().dims()[0]]),
-        Some(Layer::ConvTranspose2d(l)) => Ok(vec![l.weight.val().dims()[0], 1, 1]),
-        _ => bail!(
-            "cannot tell the latent size of a model that does not start with linear or conv_transpose2d; pass G.sample(randn([n, ...])) instead"
-        ),
-    }
-}
-
 impl Samples {
     fn from(v: &Dynamic, what: &str) -> Result<Samples> {
         if let Some(m) = v.clone().try_cast::<Model>() {
-            let shape = latent_shape(&m)?;
+            let shape = latent_shape(&m.state().seq.layers)?;
             Ok(Samples::Generator(m, shape))
         } else if let Some(d) = v.clone().try_cast::<Dataset>() {
             Ok(Samples::Data(d))
@@ -222,10 +211,7 @@ fn fid_every(
     b: &Dynamic,
     m: &Map,
 ) -> Result<Dynamic> {
-    if every < 1 {
-        bail!("every must be at least 1, got {every}");
-    }
-    if step % every != 0 {
+    if !due(step, every)? {
         return Ok(Dynamic::UNIT);
     }
     let opts = Options::new(m, "fid_every", &["features", "n", "batch", "name", "kid"])?;
@@ -251,10 +237,7 @@ fn metrics_every(
     b: &Dynamic,
     m: &Map,
 ) -> Result<Dynamic> {
-    if every < 1 {
-        bail!("every must be at least 1, got {every}");
-    }
-    if step % every != 0 {
+    if !due(step, every)? {
         return Ok(Dynamic::UNIT);
     }
     let opts = Options::new(
@@ -361,6 +344,39 @@ fn pr_map(real: &DynTensor, fake: &DynTensor, m: &Map) -> Result<Map> {
     Ok(out)
 }
 
+/// A measure taken every `every` steps: (context, step, every, a, b, options).
+type EveryFn = fn(&Context, INT, INT, &Dynamic, &Dynamic, &Map) -> Result<Dynamic>;
+
+/// Registers `name(step, every, a, b)` (default options) and `name(step, every, a, b, #{...})`.
+fn def_every(e: &mut Engine, ctx: &Arc<Context>, name: &'static str, docs: [&str; 2], f: EveryFn) {
+    let c = ctx.clone();
+    def(
+        e,
+        name,
+        docs[0],
+        move |step: INT, every: INT, a: Dynamic, b: Dynamic| {
+            call(name, || f(&c, step, every, &a, &b, &Map::new()))
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        name,
+        docs[1],
+        move |step: INT, every: INT, a: Dynamic, b: Dynamic, m: Map| {
+            call(name, || f(&c, step, every, &a, &b, &m))
+        },
+    );
+}
+
+/// Whether a measure taken every `every` steps is due at `step`.
+fn due(step: INT, every: INT) -> Result<bool> {
+    if every < 1 {
+        bail!("every must be at least 1, got {every}");
+    }
+    Ok(step % every == 0)
+}
+
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     e.register_type_with_name::<FeatureNetHandle>("FeatureNet");
     def(
@@ -391,47 +407,25 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "fid(a, b) -> float\nfid(a, b, #{}) with the defaults: the probe's features, which needs a or b to be a built-in digits or faces Dataset.",
         |a: Dynamic, b: Dynamic| call("fid", || fid(&a, &b, &Map::new())),
     );
-    let c = ctx.clone();
-    def(
+    def_every(
         e,
+        ctx,
         "fid_every",
-        "fid_every(step, every, a, b) -> float or ()\nfid_every(step, every, a, b, #{}): the probe's features on built-in data, logged as \"fid\".",
-        move |step: INT, every: INT, a: Dynamic, b: Dynamic| {
-            call("fid_every", || {
-                fid_every(&c, step, every, &a, &b, &Map::new())
-            })
-        },
+        [
+            "fid_every(step, every, a, b) -> float or ()\nfid_every(step, every, a, b, #{}): the probe's features on built-in data, logged as \"fid\".",
+            "fid_every(step, every, a, b, #{features, n, batch, name, kid}) -> float or ()\nEvery `every` steps (when step % every == 0) computes fid(a, b, ...) (features as in fid, the probe by default on built-in data) and logs it for the step as `name` (default \"fid\"; with kid: true also \"kid\") to metrics.jsonl, so plot_log([\"fid\"], ...) draws the curve. Returns the FID, or () on other steps.",
+        ],
+        fid_every,
     );
-    let c = ctx.clone();
-    def(
+    def_every(
         e,
+        ctx,
         "metrics_every",
-        "metrics_every(step, every, a, b) -> #{fid, kid, is} or ()\nmetrics_every(step, every, a, b, #{}): FID, KID and IS with the probe's features on built-in data.",
-        move |step: INT, every: INT, a: Dynamic, b: Dynamic| {
-            call("metrics_every", || {
-                metrics_every(&c, step, every, &a, &b, &Map::new())
-            })
-        },
-    );
-    let c = ctx.clone();
-    def(
-        e,
-        "fid_every",
-        "fid_every(step, every, a, b, #{features, n, batch, name, kid}) -> float or ()\nEvery `every` steps (when step % every == 0) computes fid(a, b, ...) (features as in fid, the probe by default on built-in data) and logs it for the step as `name` (default \"fid\"; with kid: true also \"kid\") to metrics.jsonl, so plot_log([\"fid\"], ...) draws the curve. Returns the FID, or () on other steps.",
-        move |step: INT, every: INT, a: Dynamic, b: Dynamic, m: Map| {
-            call("fid_every", || fid_every(&c, step, every, &a, &b, &m))
-        },
-    );
-    let c = ctx.clone();
-    def(
-        e,
-        "metrics_every",
-        "metrics_every(step, every, a, b, #{features, n, batch, fid, kid, inception_score}) -> #{fid, kid, is} or ()\nEvery `every` steps computes FID, KID (mean of 100 subsets of up to 1000) and the Inception Score of a (the generated side, from the feature network's class probabilities) on the same n samples, and logs them as \"fid\", \"kid\", \"is\" to metrics.jsonl; features default to the probe on built-in digits/faces data; fid, kid, inception_score: false leaves one out (IS needs a FeatureNet). Returns the map (read IS as m[\"is\"]: `is` is a Rhai keyword), or () on other steps.",
-        move |step: INT, every: INT, a: Dynamic, b: Dynamic, m: Map| {
-            call("metrics_every", || {
-                metrics_every(&c, step, every, &a, &b, &m)
-            })
-        },
+        [
+            "metrics_every(step, every, a, b) -> #{fid, kid, is} or ()\nmetrics_every(step, every, a, b, #{}): FID, KID and IS with the probe's features on built-in data.",
+            "metrics_every(step, every, a, b, #{features, n, batch, fid, kid, inception_score}) -> #{fid, kid, is} or ()\nEvery `every` steps computes FID, KID (mean of 100 subsets of up to 1000) and the Inception Score of a (the generated side, from the feature network's class probabilities) on the same n samples, and logs them as \"fid\", \"kid\", \"is\" to metrics.jsonl; features default to the probe on built-in digits/faces data; fid, kid, inception_score: false leaves one out (IS needs a FeatureNet). Returns the map (read IS as m[\"is\"]: `is` is a Rhai keyword), or () on other steps.",
+        ],
+        metrics_every,
     );
     for opts in [false, true] {
         let doc_kid = if opts {

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod data_fns;
 pub mod dataset_fns;
 pub mod inception_fns;
+pub mod latent_shape;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod metrics_fns;

@@ -117,7 +117,7 @@ pub fn register(e: &mut Engine, _ctx: &Arc<Context>) {
     def(
         e,
         "probe",
-        "probe(kind, #{size, steps, n}) -> FeatureNet\nA probe of another recipe: image size (default 32), training steps (digits 200, faces 800) and training images per style n (4000); each recipe trains once and is cached.",
+        "probe(kind, #{size, steps, n}) -> FeatureNet\nA probe of another recipe: image size (default 32), training steps (digits 200, faces 3000) and training images per style n (digits 4000, faces 8000); each recipe trains once and is cached.",
         |kind: &str, m: Map| call("probe", || probe(kind, &m)),
     );
     def(

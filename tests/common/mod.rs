@@ -33,13 +33,8 @@ pub fn run_json(dir: &Path) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-/// Writes `src` as a script in a fresh folder and runs it with `--out <folder>/out` and
-/// `extra` arguments: (output, run.json, run folder).
-pub fn run_script(tag: &str, src: &str, extra: &[&str]) -> (Output, serde_json::Value, PathBuf) {
-    let d = temp_dir(tag);
-    let file = d.join(format!("{tag}.rhai"));
-    std::fs::write(&file, src).unwrap();
-    let out = d.join("out");
+/// Runs `ganbook run FILE --out OUT` with `extra` arguments: (output, run.json).
+pub fn run_file(file: &Path, out: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
     let mut args = vec![
         "run",
         file.to_str().unwrap(),
@@ -48,6 +43,16 @@ pub fn run_script(tag: &str, src: &str, extra: &[&str]) -> (Output, serde_json::
     ];
     args.extend_from_slice(extra);
     let o = ganbook(&args);
-    let j = run_json(&out);
+    (o, run_json(out))
+}
+
+/// Writes `src` as a script in a fresh folder and runs it with `--out <folder>/out` and
+/// `extra` arguments: (output, run.json, run folder).
+pub fn run_script(tag: &str, src: &str, extra: &[&str]) -> (Output, serde_json::Value, PathBuf) {
+    let d = temp_dir(tag);
+    let file = d.join(format!("{tag}.rhai"));
+    std::fs::write(&file, src).unwrap();
+    let out = d.join("out");
+    let (o, j) = run_file(&file, &out, extra);
     (o, j, out)
 }
