@@ -1,25 +1,15 @@
 //! Golden tests: ganbook's BatchNorm training pass (src/nn/batch_norm_cpu.rs) against burn's
 //! `batch_norm_train`, forward (output, mean, variance) and backward (input, gamma, beta).
 
+mod common;
+use common::assert_close;
+
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::batch_norm_cpu;
 
 fn random<const D: usize>(shape: [usize; D], mean: f64) -> Tensor<D> {
     let dev = ganbook::device::current();
     Tensor::random(shape, Distribution::Normal(mean, 2.0), &dev)
-}
-
-fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
-    assert_eq!(got.dims(), want.dims(), "{what}: shape");
-    let values = |t: Tensor<D>| t.into_data().iter::<f32>().collect::<Vec<_>>();
-    let (g, w) = (values(got), values(want));
-    let scale = w.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-        assert!(
-            (a - b).abs() <= 1e-4 * scale,
-            "{what}[{i}]: {a} vs {b} (scale {scale})"
-        );
-    }
 }
 
 fn check<const D: usize>(shape: [usize; D]) {

@@ -1,6 +1,9 @@
 //! Golden tests: ganbook's GEMM convolutions (src/nn/conv_gemm.rs) against burn's own
 //! conv2d / conv_transpose2d, forward and backward (input, weight and bias gradients).
 
+mod common;
+use common::assert_close;
+
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::conv::ConvSpec;
@@ -19,19 +22,6 @@ fn spec(kernel: usize, stride: usize, padding: usize, dilation: usize, bias: boo
 fn random<const D: usize>(shape: [usize; D]) -> Tensor<D> {
     let dev = ganbook::device::current();
     Tensor::random(shape, Distribution::Normal(0.0, 1.0), &dev)
-}
-
-fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
-    assert_eq!(got.dims(), want.dims(), "{what}: shape");
-    let values = |t: Tensor<D>| t.into_data().iter::<f32>().collect::<Vec<_>>();
-    let (g, w) = (values(got), values(want));
-    let scale = w.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-        assert!(
-            (a - b).abs() <= 1e-4 * scale,
-            "{what}[{i}]: {a} vs {b} (scale {scale})"
-        );
-    }
 }
 
 type Conv = fn(Tensor<4>, Tensor<4>, Option<Tensor<1>>, &ConvSpec) -> Tensor<4>;

@@ -239,7 +239,7 @@ pub fn from_channel_major_into(x: &[f32], n: usize, c: usize, p: usize, out: &mu
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Plain loops over every window position and kernel offset.
@@ -275,7 +275,8 @@ mod tests {
         cols
     }
 
-    fn geometries() -> Vec<Geometry> {
+    /// Window settings the index kernels' tests cover (im2row's tests too).
+    pub(crate) fn geometries() -> Vec<Geometry> {
         let g = |big: [usize; 2], kernel, stride, padding, dilation| {
             let side = |x: usize| (x + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
             Geometry {

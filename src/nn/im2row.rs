@@ -62,31 +62,11 @@ pub fn im2row(g: &Geometry, big: &[f32]) -> Vec<f32> {
 mod tests {
     use super::*;
     use crate::nn::im2col::im2col;
+    use crate::nn::im2col::tests::geometries;
 
     #[test]
     fn im2row_is_im2col_transposed() {
-        let g = |big: [usize; 2], kernel, stride, padding, dilation| {
-            let side = |x: usize| (x + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
-            Geometry {
-                batch: 2,
-                channels: 3,
-                big,
-                small: [side(big[0]), side(big[1])],
-                kernel,
-                stride,
-                padding,
-                dilation,
-            }
-        };
-        let cases = [
-            g([8, 8], 4, 2, 1, 1),
-            g([7, 5], 3, 1, 1, 1),
-            g([9, 9], 3, 2, 0, 2),
-            g([4, 4], 4, 1, 0, 1),
-            g([11, 6], 8, 2, 3, 1),
-            g([5, 5], 2, 3, 2, 1),
-        ];
-        for g in cases {
+        for g in geometries() {
             let big: Vec<f32> = (0..g.big_len()).map(|i| (i as f32 * 0.37).sin()).collect();
             let (cols, rows) = (im2col(&g, &big), im2row(&g, &big));
             for r in 0..g.rows() {

@@ -1,5 +1,5 @@
-//! Helpers the command-line tests share: run the `ganbook` binary, make a fresh temporary
-//! folder, read run.json.
+//! Helpers the tests share: run the `ganbook` binary, make a fresh temporary folder, read
+//! run.json; compare tensors (the kernels' golden tests).
 #![allow(dead_code)] // each test crate uses its own subset
 
 use std::path::{Path, PathBuf};
@@ -55,4 +55,22 @@ pub fn run_script(tag: &str, src: &str, extra: &[&str]) -> (Output, serde_json::
     let out = d.join("out");
     let (o, j) = run_file(&file, &out, extra);
     (o, j, out)
+}
+
+/// Asserts `got` and `want` have one shape and agree within 1e-4 of `want`'s largest value.
+pub fn assert_close<const D: usize>(
+    what: &str,
+    got: burn::tensor::Tensor<D>,
+    want: burn::tensor::Tensor<D>,
+) {
+    assert_eq!(got.dims(), want.dims(), "{what}: shape");
+    let values = |t: burn::tensor::Tensor<D>| t.into_data().iter::<f32>().collect::<Vec<_>>();
+    let (g, w) = (values(got), values(want));
+    let scale = w.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-4 * scale,
+            "{what}[{i}]: {a} vs {b} (scale {scale})"
+        );
+    }
 }
