@@ -46,6 +46,25 @@ impl ConvSpec {
         Ok(())
     }
 
+    /// A convolution's output side for an input side `x`: (x + 2p - d(k-1) - 1) / s + 1, or
+    /// None when the padded input is shorter than the kernel's span.
+    pub fn conv_side(&self, x: usize) -> Option<usize> {
+        let span = self.dilation * (self.kernel - 1) + 1;
+        (x + 2 * self.padding)
+            .checked_sub(span)
+            .map(|v| v / self.stride + 1)
+    }
+
+    /// A transposed convolution's output side for an input side `x`:
+    /// (x - 1)s - 2p + d(k-1) + op + 1, or None when the padding leaves nothing.
+    pub fn transposed_side(&self, x: usize) -> Option<usize> {
+        let full = x.checked_sub(1)? * self.stride
+            + self.dilation * (self.kernel - 1)
+            + self.output_padding
+            + 1;
+        full.checked_sub(2 * self.padding).filter(|&v| v > 0)
+    }
+
     fn text(&self) -> String {
         let mut s = format!("k={}", self.kernel);
         if self.stride != 1 {
@@ -123,17 +142,14 @@ impl Conv2d {
         let (c_in, c_out) = self.channels();
         let [n, _, h, w] = check_input(input, c_in)?;
         let s = &self.spec;
-        let span = s.dilation * (s.kernel - 1) + 1;
         let side = |x: usize| {
-            let padded = x + 2 * s.padding;
-            if padded < span {
-                Err(err!(
-                    "input {x}x{x} plus padding {} is smaller than the kernel span {span} (input {input:?})",
-                    s.padding
-                ))
-            } else {
-                Ok((padded - span) / s.stride + 1)
-            }
+            s.conv_side(x).ok_or_else(|| {
+                err!(
+                    "input {x}x{x} plus padding {} is smaller than the kernel span {} (input {input:?})",
+                    s.padding,
+                    s.dilation * (s.kernel - 1) + 1
+                )
+            })
         };
         Ok(vec![n, c_out, side(h)?, side(w)?])
     }
@@ -186,15 +202,12 @@ impl ConvTranspose2d {
         let [n, _, h, w] = check_input(input, c_in)?;
         let s = &self.spec;
         let side = |x: usize| {
-            let full = (x - 1) * s.stride + s.dilation * (s.kernel - 1) + s.output_padding + 1;
-            full.checked_sub(2 * s.padding)
-                .filter(|&v| v > 0)
-                .ok_or_else(|| {
-                    err!(
-                        "padding {} leaves no output from a {x}x{x} input (input {input:?})",
-                        s.padding
-                    )
-                })
+            s.transposed_side(x).ok_or_else(|| {
+                err!(
+                    "padding {} leaves no output from a {x}x{x} input (input {input:?})",
+                    s.padding
+                )
+            })
         };
         Ok(vec![n, c_out, side(h)?, side(w)?])
     }

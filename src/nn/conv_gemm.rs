@@ -33,24 +33,15 @@ use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 /// conv2d of `x` [N, C, H, W] with `weight` [O, C, k, k] (and `bias` [O]).
 pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, s: &ConvSpec) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
-    let [o, _, k, _] = weight.dims();
-    let side = |v: usize| (v + 2 * s.padding - s.dilation * (k - 1) - 1) / s.stride + 1;
-    let g = Geometry {
-        batch: n,
-        channels: c,
-        big: [h, w],
-        small: [side(h), side(w)],
-        kernel: k,
-        stride: s.stride,
-        padding: s.padding,
-        dilation: s.dilation,
-    };
-    match flex_pair(&x, &weight) {
-        Some((xp, wp)) => {
+    let o = weight.dims()[0];
+    let small = s.conv_side(h).zip(s.conv_side(w));
+    match (flex_pair(&x, &weight), small) {
+        (Some((xp, wp)), Some((sh, sw))) => {
+            let g = Geometry::of(s, n, c, [h, w], [sh, sw]);
             let y = Tensor::<4>::from_primitive::<Ad>(conv2d_ad(xp, wp, g, o));
             add_bias(y, bias)
         }
-        None => {
+        _ => {
             let opts = ConvOptions::new([s.stride; 2], [s.padding; 2], [s.dilation; 2], 1);
             burn::tensor::module::conv2d(x, weight, bias, opts)
         }
@@ -65,25 +56,15 @@ pub fn conv_transpose2d(
     s: &ConvSpec,
 ) -> Tensor<4> {
     let [n, _, h, w] = x.dims();
-    let [_, co, k, _] = weight.dims();
-    let side =
-        |v: usize| (v - 1) * s.stride + s.dilation * (k - 1) + s.output_padding + 1 - 2 * s.padding;
-    let g = Geometry {
-        batch: n,
-        channels: co,
-        big: [side(h), side(w)],
-        small: [h, w],
-        kernel: k,
-        stride: s.stride,
-        padding: s.padding,
-        dilation: s.dilation,
-    };
-    match flex_pair(&x, &weight) {
-        Some((xp, wp)) => {
+    let co = weight.dims()[1];
+    let big = s.transposed_side(h).zip(s.transposed_side(w));
+    match (flex_pair(&x, &weight), big) {
+        (Some((xp, wp)), Some((bh, bw))) => {
+            let g = Geometry::of(s, n, co, [bh, bw], [h, w]);
             let y = Tensor::<4>::from_primitive::<Ad>(conv_transpose2d_ad(xp, wp, g));
             add_bias(y, bias)
         }
-        None => {
+        _ => {
             let opts = ConvTransposeOptions::new(
                 [s.stride; 2],
                 [s.padding; 2],

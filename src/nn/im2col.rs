@@ -8,6 +8,7 @@
 //! A window at `(oy, ox)` reads big-grid row `oy·s - p + ky·d` and column `ox·s - p + kx·d`;
 //! positions outside the grid read zero (and receive nothing in `col2im`).
 
+use super::conv::ConvSpec;
 use rayon::prelude::*;
 
 /// The shapes and window settings that relate a big grid to its window positions.
@@ -26,6 +27,27 @@ pub struct Geometry {
 }
 
 impl Geometry {
+    /// `batch` samples of `channels` channels whose big grid `big` and window positions
+    /// `small` are related by the kernel, stride, padding and dilation of `spec`.
+    pub fn of(
+        spec: &ConvSpec,
+        batch: usize,
+        channels: usize,
+        big: [usize; 2],
+        small: [usize; 2],
+    ) -> Geometry {
+        Geometry {
+            batch,
+            channels,
+            big,
+            small,
+            kernel: spec.kernel,
+            stride: spec.stride,
+            padding: spec.padding,
+            dilation: spec.dilation,
+        }
+    }
+
     /// Rows of the column matrix: C·k·k.
     pub fn rows(&self) -> usize {
         self.channels * self.kernel * self.kernel
