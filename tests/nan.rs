@@ -40,6 +40,13 @@ fn checkpoint_step(out: &Path) -> i64 {
     m["step"].as_i64().unwrap()
 }
 
+/// The run stopped with exit code 3, status "nan" and an error that says `what`.
+fn assert_stopped_on_nan(o: &Output, j: &serde_json::Value, what: &str) {
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert_eq!(j["status"], "nan");
+    assert!(j["error"].as_str().unwrap().contains(what), "{j}");
+}
+
 #[test]
 fn a_nan_loss_is_warned_about_recorded_and_skipped() {
     let (o, j, out) = run(&script("opt.step(loss, \"g_loss\")", ""), "warn", &[]);
@@ -81,15 +88,7 @@ fn log_stop_on_nan_stops_keeping_the_last_good_checkpoint() {
         "stop",
         &[],
     );
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    assert_eq!(j["status"], "nan");
-    assert!(
-        j["error"]
-            .as_str()
-            .unwrap()
-            .contains("g_loss is NaN at step 3"),
-        "{j}"
-    );
+    assert_stopped_on_nan(&o, &j, "g_loss is NaN at step 3");
     assert_eq!(j["last_step"], 3);
     assert_eq!(checkpoint_step(&out), 2, "the save after the NaN never ran");
 }
@@ -101,8 +100,7 @@ fn stop_on_nan_flag_stops_at_the_first_nan_loss() {
         "flag",
         &["--stop-on-nan"],
     );
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    assert_eq!(j["status"], "nan");
+    assert_stopped_on_nan(&o, &j, "g_loss is NaN at step 2");
     assert_eq!(j["nan_count"], 1);
     assert_eq!(
         j["last_step"], 2,
@@ -154,13 +152,5 @@ fn a_nan_gradient_is_warned_about_recorded_and_skipped() {
     assert!(j["results"]["w"].as_f64().unwrap().is_finite(), "{j}");
 
     let (o, j, _) = run(NAN_GRADIENT, "grad-stop", &["--stop-on-nan"]);
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    assert_eq!(j["status"], "nan");
-    assert!(
-        j["error"]
-            .as_str()
-            .unwrap()
-            .contains("a gradient of g_loss is NaN at step 1"),
-        "{j}"
-    );
+    assert_stopped_on_nan(&o, &j, "a gradient of g_loss is NaN at step 1");
 }
