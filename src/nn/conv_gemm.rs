@@ -21,6 +21,7 @@ use super::im2col::{
 };
 use super::im2row::im2row_into;
 use super::matmul::{Out, View, matmul_into};
+use super::wanted_grads;
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -165,6 +166,7 @@ impl Backward<Flex, 2> for Conv2dBackward {
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
+        let node_w = node_w.filter(|n| !wanted_grads::skip(n.id, n.parents.is_empty()));
         let dy = grads.consume::<Flex>(&ops.node);
         let (x, w, g, o) = ops.state;
         let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
@@ -255,6 +257,7 @@ impl Backward<Flex, 2> for ConvTranspose2dBackward {
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
+        let node_w = node_w.filter(|n| !wanted_grads::skip(n.id, n.parents.is_empty()));
         let dy = grads.consume::<Flex>(&ops.node);
         let (x, w, g) = ops.state;
         let ci = x.layout().shape()[1];

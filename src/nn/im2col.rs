@@ -111,6 +111,11 @@ impl Geometry {
         let hi = first(big).clamp(lo, small);
         (lo, hi, start)
     }
+
+    /// [`Geometry::span`] of every kernel offset along `axis`.
+    fn spans(&self, axis: usize) -> Vec<(usize, usize, isize)> {
+        (0..self.kernel).map(|kk| self.span(axis, kk)).collect()
+    }
 }
 
 /// Unrolls the windows of `big` ([N, C, H, W]) into a `[C·k·k, N·h·w]` column matrix.
@@ -131,14 +136,14 @@ pub fn im2col_into(g: &Geometry, big: &[f32], cols: &mut [f32]) {
     let (k, m) = (g.kernel, g.cols());
     let ([bh, bw], [sh, sw]) = (g.big, g.small);
     let plane = bh * bw;
+    let (y_spans, x_spans) = (g.spans(0), g.spans(1));
     // One task per (c, ky): rows (c, ky, 0..k) are contiguous.
     cols.par_chunks_mut(k * m)
         .enumerate()
         .for_each(|(task, rows)| {
             let (c, ky) = (task / k, task % k);
-            let (ylo, yhi, ystart) = g.span(0, ky);
-            for kx in 0..k {
-                let (xlo, xhi, xstart) = g.span(1, kx);
+            let (ylo, yhi, ystart) = y_spans[ky];
+            for (kx, &(xlo, xhi, xstart)) in x_spans.iter().enumerate() {
                 let row = &mut rows[kx * m..(kx + 1) * m];
                 for n in 0..g.batch {
                     let src = &big[(n * g.channels + c) * plane..][..plane];
@@ -167,9 +172,20 @@ fn gather(out: &mut [f32], line: &[f32], lo: usize, hi: usize, start: isize, s: 
     let first = (lo as isize * s as isize + start) as usize;
     if s == 1 {
         out[lo..hi].copy_from_slice(&line[first..first + (hi - lo)]);
+    } else if s == 2 {
+        // pairs of the line, of which the first is wanted (a form the compiler vectorises);
+        // the last value may have no partner inside the line
+        let (out, line) = (&mut out[lo..hi], &line[first..]);
+        let paired = line.len() / 2;
+        for (v, pair) in out.iter_mut().zip(line.chunks_exact(2)) {
+            *v = pair[0];
+        }
+        if out.len() > paired {
+            out[paired] = line[2 * paired];
+        }
     } else {
-        for (o, v) in out[lo..hi].iter_mut().enumerate() {
-            *v = line[first + o * s];
+        for (v, x) in out[lo..hi].iter_mut().zip(line[first..].iter().step_by(s)) {
+            *v = *x;
         }
     }
 }
@@ -191,16 +207,15 @@ pub fn col2im_into(g: &Geometry, cols: &[f32], big: &mut [f32]) {
     assert_eq!(big.len(), g.big_len(), "col2im: grid size");
     let (k, m) = (g.kernel, g.cols());
     let ([bh, bw], [sh, sw]) = (g.big, g.small);
+    let (y_spans, x_spans) = (g.spans(0), g.spans(1));
     // One task per (n, c) plane: planes are disjoint and stay in cache across (ky, kx).
     big.par_chunks_mut(bh * bw)
         .enumerate()
         .for_each(|(task, plane)| {
             plane.fill(0.0);
             let (n, c) = (task / g.channels, task % g.channels);
-            for ky in 0..k {
-                let (ylo, yhi, ystart) = g.span(0, ky);
-                for kx in 0..k {
-                    let (xlo, xhi, xstart) = g.span(1, kx);
+            for (ky, &(ylo, yhi, ystart)) in y_spans.iter().enumerate() {
+                for (kx, &(xlo, xhi, xstart)) in x_spans.iter().enumerate() {
                     if xlo >= xhi {
                         continue;
                     }
@@ -224,6 +239,16 @@ fn scatter_add(line: &mut [f32], src: &[f32], lo: usize, hi: usize, start: isize
         let dst = &mut line[first..first + (hi - lo)];
         for (d, v) in dst.iter_mut().zip(&src[lo..hi]) {
             *d += v;
+        }
+    } else if s == 2 {
+        // as in `gather`: the first of each pair, and the last value may have no partner
+        let (src, line) = (&src[lo..hi], &mut line[first..]);
+        let paired = line.len() / 2;
+        for (pair, v) in line.chunks_exact_mut(2).zip(src) {
+            pair[0] += v;
+        }
+        if src.len() > paired {
+            line[2 * paired] += src[paired];
         }
     } else {
         for (o, v) in src[lo..hi].iter().enumerate() {

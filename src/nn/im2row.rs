@@ -34,7 +34,7 @@ pub fn im2row_into(g: &Geometry, big: &[f32], out: &mut [f32]) {
                         }
                         let line = &channel[iy as usize * bw..][..bw];
                         if x_inside && d == 1 {
-                            out.copy_from_slice(&line[x_first as usize..][..k]);
+                            copy_window(out, &line[x_first as usize..][..k]);
                             continue;
                         }
                         for (kx, v) in out.iter_mut().enumerate() {
@@ -49,6 +49,20 @@ pub fn im2row_into(g: &Geometry, big: &[f32], out: &mut [f32]) {
                 }
             }
         });
+}
+
+/// `out = src` (one window line); the common 4-wide line as a fixed-size copy rather than a
+/// call to `memcpy`, whose cost dominates at this size.
+#[inline]
+fn copy_window(out: &mut [f32], src: &[f32]) {
+    if let (Ok(o), Ok(s)) = (
+        <&mut [f32; 4]>::try_from(&mut *out),
+        <&[f32; 4]>::try_from(src),
+    ) {
+        *o = *s;
+    } else {
+        out.copy_from_slice(src);
+    }
 }
 
 /// Unrolls the windows of `big` ([N, C, H, W]) into a `[N·h·w, C·k·k]` row matrix.

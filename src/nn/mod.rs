@@ -20,6 +20,7 @@ pub mod optim;
 pub mod sequential;
 pub mod stateless;
 pub mod summary;
+pub mod wanted_grads;
 
 pub use layer::Layer;
 pub use sequential::Sequential;

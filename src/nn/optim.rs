@@ -2,6 +2,7 @@
 //! implementations. One optimizer may own several models; a step updates only those.
 
 use super::Sequential;
+use super::wanted_grads;
 use crate::bail;
 use crate::error::{Result, guard};
 use crate::tensor::DynTensor;
@@ -135,7 +136,11 @@ impl Optimizer {
         }
         let loss = loss.clone().reshape(&[1])?.ranked::<1>("step")?;
         guard("backward", || {
-            let mut grads = loss.backward();
+            // only `models`' weight gradients are computed (see wanted_grads)
+            let mut grads = match wanted_grads::parameters_of(models) {
+                Some(wanted) => wanted_grads::with_wanted(wanted, || loss.backward()),
+                None => loss.backward(),
+            };
             let params: Vec<GradientsParams> = models
                 .iter()
                 .map(|m| GradientsParams::from_module(&mut grads, &**m))
