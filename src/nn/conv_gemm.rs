@@ -15,6 +15,7 @@
 //! Tensors on any other device, or not float32, go through burn's own operations.
 
 use super::conv::ConvSpec;
+use super::conv_runs::{par_runs, sum_partials};
 use super::flex_kernel::{Ad, AdTensor, flex_f32, tensor, values};
 use super::im2col::{
     Geometry, col2im_into, from_channel_major_into, im2col_into, to_channel_major_into,
@@ -99,61 +100,34 @@ fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
     }
 }
 
-/// Column-matrix bytes per run of samples: small enough to stay in cache between its im2col
-/// and its matrix product (and to keep the product's output small, which the GEMM runs
-/// faster), large enough for the product to stay efficient. 1-8 MiB measured alike within
-/// noise at the DCGAN shapes; full-batch column matrices (up to 67 MB) were 1.5x slower.
-const RUN_BYTES: usize = 2 << 20;
-
-/// K scratch buffers for the runs of one operation, sized for its longest run and reused.
-struct Scratch<const K: usize> {
-    runs: Vec<(usize, usize)>,
-    /// Values per sample of each buffer.
-    per_sample: [usize; K],
-    buffers: [Vec<f32>; K],
-}
-
-impl<const K: usize> Scratch<K> {
-    /// The runs of `g` and a buffer for each entry of `per_sample` (values per sample).
-    fn new(g: &Geometry, per_sample: [usize; K]) -> Self {
-        let runs = g.sample_runs(RUN_BYTES);
-        let longest = runs.iter().map(|r| r.1).max().unwrap_or(0);
-        Scratch {
-            runs,
-            per_sample,
-            buffers: per_sample.map(|v| vec![0.0; v * longest]),
-        }
-    }
-
-    /// The buffers cut to `nb` samples.
-    fn for_run(&mut self, nb: usize) -> [&mut [f32]; K] {
-        let mut sizes = self.per_sample.iter();
-        self.buffers.each_mut().map(|b| {
-            let per_sample = sizes.next().copied().unwrap_or(0);
-            &mut b[..per_sample * nb]
-        })
-    }
-}
-
 // ---------------------------------------------------------------- conv2d
 
 /// y [N, O, h, w] = W [O, C·k·k] · im2col(x), run by run of samples.
 fn conv2d_forward(x: &[f32], w: &[f32], g: &Geometry, o: usize) -> FlexTensor {
     let (p, rows) = (g.positions(), g.rows());
     let mut y = vec![0.0f32; g.batch * o * p];
-    // (column matrix, product [O, nb·h·w])
-    let mut scratch = Scratch::new(g, [rows * p, o * p]);
-    for (n0, nb) in scratch.runs.clone() {
-        let gr = g.with_batch(nb);
-        let [cols, z] = scratch.for_run(nb);
-        im2col_into(&gr, &x[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
-        let (wm, cm) = (
-            View::row_major(w, o, rows),
-            View::row_major(cols, rows, gr.cols()),
-        );
-        matmul_into(Out::new(z), wm, cm, false);
-        from_channel_major_into(z, nb, o, p, &mut y[n0 * o * p..][..nb * o * p]);
-    }
+    // scratch: (column matrix, product [O, nb·h·w])
+    par_runs(
+        g,
+        [rows * p, o * p],
+        Some((&mut y, o * p)),
+        || (),
+        |scratch, run, _| {
+            let (gr, nb) = (g.with_batch(run.samples), run.samples);
+            let [cols, z] = scratch.for_run(nb);
+            im2col_into(
+                &gr,
+                &x[run.first * g.big_sample()..][..nb * g.big_sample()],
+                cols,
+            );
+            let (wm, cm) = (
+                View::row_major(w, o, rows),
+                View::row_major(cols, rows, gr.cols()),
+            );
+            matmul_into(Out::new(z), wm, cm, false);
+            from_channel_major_into(z, nb, o, p, run.out.expect("conv2d: output run"));
+        },
+    );
     tensor(y, &[g.batch, o, g.small[0], g.small[1]])
 }
 
@@ -171,35 +145,41 @@ impl Backward<Flex, 2> for Conv2dBackward {
         let (x, w, g, o) = ops.state;
         let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
         let (p, rows) = (g.positions(), g.rows());
-        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; o * rows]);
+        let want_w = node_w.is_some();
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.big_len()]);
-        // (im2row(x), then the column matrix of dx; dY channel-major [O, nb·h·w])
-        let mut scratch = Scratch::new(&g, [rows * p, o * p]);
-        for (n0, nb) in scratch.runs.clone() {
-            let gr = g.with_batch(nb);
-            let [cols, dy_chan] = scratch.for_run(nb);
-            let dy_run = &dy[n0 * o * p..][..nb * o * p];
-            to_channel_major_into(dy_run, nb, o, p, dy_chan);
-            if let Some(dw) = dw.as_mut() {
-                // dW [O, C·k·k] += dY · im2row(x)
-                im2row_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
-                let (dm, xm) = (
-                    View::row_major(dy_chan, o, gr.cols()),
-                    View::row_major(cols, gr.cols(), rows),
-                );
-                matmul_into(Out::new(dw), dm, xm, true);
-            }
-            if let Some(dx) = dx.as_mut() {
-                // im2col(dx) [C·k·k, nb·h·w] = Wᵀ · dY, added back into the grid
-                let (wt, dm) = (
-                    View::row_major(&wv, o, rows).t(),
-                    View::row_major(dy_chan, o, gr.cols()),
-                );
-                matmul_into(Out::new(cols), wt, dm, false);
-                let dx_run = &mut dx[n0 * g.big_sample()..][..nb * g.big_sample()];
-                col2im_into(&gr, cols, dx_run);
-            }
-        }
+        // scratch: (im2row(x), then the column matrix of dx; dY channel-major [O, nb·h·w])
+        let out = dx.as_deref_mut().map(|dx| (dx, g.big_sample()));
+        let partial_dw = want_w.then(|| vec![0.0f32; o * rows]);
+        let parts = par_runs(
+            &g,
+            [rows * p, o * p],
+            out,
+            || partial_dw.clone(),
+            |scratch, run, dw| {
+                let (gr, nb, n0) = (g.with_batch(run.samples), run.samples, run.first);
+                let [cols, dy_chan] = scratch.for_run(nb);
+                to_channel_major_into(&dy[n0 * o * p..][..nb * o * p], nb, o, p, dy_chan);
+                if let Some(dw) = dw.as_mut() {
+                    // dW [O, C·k·k] += dY · im2row(x)
+                    im2row_into(&gr, &xv[n0 * g.big_sample()..][..nb * g.big_sample()], cols);
+                    let (dm, xm) = (
+                        View::row_major(dy_chan, o, gr.cols()),
+                        View::row_major(cols, gr.cols(), rows),
+                    );
+                    matmul_into(Out::new(dw), dm, xm, true);
+                }
+                if let Some(dx_run) = run.out {
+                    // im2col(dx) [C·k·k, nb·h·w] = Wᵀ · dY, added back into the grid
+                    let (wt, dm) = (
+                        View::row_major(&wv, o, rows).t(),
+                        View::row_major(dy_chan, o, gr.cols()),
+                    );
+                    matmul_into(Out::new(cols), wt, dm, false);
+                    col2im_into(&gr, cols, dx_run);
+                }
+            },
+        );
+        let dw = want_w.then(|| sum_partials(parts).unwrap_or_else(|| vec![0.0; o * rows]));
         if let (Some(node), Some(dw)) = (node_w, dw) {
             grads.register::<Flex>(node.id, tensor(dw, w.layout().shape()));
         }
@@ -228,23 +208,25 @@ fn conv2d_ad(x: AdTensor, w: AdTensor, g: Geometry, o: usize) -> AdTensor {
 fn conv_transpose2d_forward(x: &[f32], w: &[f32], g: &Geometry, ci: usize) -> FlexTensor {
     let (p, rows) = (g.positions(), g.rows());
     let mut y = vec![0.0f32; g.big_len()];
-    // (x channel-major [Ci, nb·h·w], column matrix)
-    let mut scratch = Scratch::new(g, [ci * p, rows * p]);
-    for (n0, nb) in scratch.runs.clone() {
-        let gr = g.with_batch(nb);
-        let [x_chan, cols] = scratch.for_run(nb);
-        to_channel_major_into(&x[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
-        let (wt, xm) = (
-            View::row_major(w, ci, rows).t(),
-            View::row_major(x_chan, ci, gr.cols()),
-        );
-        matmul_into(Out::new(cols), wt, xm, false);
-        col2im_into(
-            &gr,
-            cols,
-            &mut y[n0 * g.big_sample()..][..nb * g.big_sample()],
-        );
-    }
+    // scratch: (x channel-major [Ci, nb·h·w], column matrix)
+    let out = Some((&mut y[..], g.big_sample()));
+    par_runs(
+        g,
+        [ci * p, rows * p],
+        out,
+        || (),
+        |scratch, run, _| {
+            let (gr, nb) = (g.with_batch(run.samples), run.samples);
+            let [x_chan, cols] = scratch.for_run(nb);
+            to_channel_major_into(&x[run.first * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
+            let (wt, xm) = (
+                View::row_major(w, ci, rows).t(),
+                View::row_major(x_chan, ci, gr.cols()),
+            );
+            matmul_into(Out::new(cols), wt, xm, false);
+            col2im_into(&gr, cols, run.out.expect("conv_transpose2d: output run"));
+        },
+    );
     tensor(y, &[g.batch, g.channels, g.big[0], g.big[1]])
 }
 
@@ -263,33 +245,41 @@ impl Backward<Flex, 2> for ConvTranspose2dBackward {
         let ci = x.layout().shape()[1];
         let (dy, xv, wv) = (values(&dy), values(&x), values(&w));
         let (p, rows) = (g.positions(), g.rows());
-        let mut dw = node_w.as_ref().map(|_| vec![0.0f32; ci * rows]);
+        let want_w = node_w.is_some();
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.batch * ci * p]);
-        // (im2row(dY), then im2col(dY); x channel-major [Ci, nb·h·w]; dx channel-major)
-        let mut scratch = Scratch::new(&g, [rows * p, ci * p, ci * p]);
-        for (n0, nb) in scratch.runs.clone() {
-            let gr = g.with_batch(nb);
-            let [dcols, x_chan, dx_chan] = scratch.for_run(nb);
-            let dy_run = &dy[n0 * g.big_sample()..][..nb * g.big_sample()];
-            if let Some(dw) = dw.as_mut() {
-                // dW [Ci, Co·k·k] += X · im2row(dY)
-                im2row_into(&gr, dy_run, dcols);
-                to_channel_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
-                let (xm, dm) = (
-                    View::row_major(x_chan, ci, gr.cols()),
-                    View::row_major(dcols, gr.cols(), rows),
-                );
-                matmul_into(Out::new(dw), xm, dm, true);
-            }
-            if let Some(dx) = dx.as_mut() {
-                // dX [Ci, nb·h·w] = W · im2col(dY)
-                im2col_into(&gr, dy_run, dcols);
-                let dm = View::row_major(dcols, rows, gr.cols());
-                matmul_into(Out::new(dx_chan), View::row_major(&wv, ci, rows), dm, false);
-                let out = &mut dx[n0 * ci * p..][..nb * ci * p];
-                from_channel_major_into(dx_chan, nb, ci, p, out);
-            }
-        }
+        // scratch: (im2row(dY), then im2col(dY); x channel-major [Ci, nb·h·w]; dx channel-major)
+        let out = dx.as_deref_mut().map(|dx| (dx, ci * p));
+        let partial_dw = want_w.then(|| vec![0.0f32; ci * rows]);
+        let per_sample = [rows * p, ci * p, ci * p];
+        let parts = par_runs(
+            &g,
+            per_sample,
+            out,
+            || partial_dw.clone(),
+            |scratch, run, dw| {
+                let (gr, nb, n0) = (g.with_batch(run.samples), run.samples, run.first);
+                let [dcols, x_chan, dx_chan] = scratch.for_run(nb);
+                let dy_run = &dy[n0 * g.big_sample()..][..nb * g.big_sample()];
+                if let Some(dw) = dw.as_mut() {
+                    // dW [Ci, Co·k·k] += X · im2row(dY)
+                    im2row_into(&gr, dy_run, dcols);
+                    to_channel_major_into(&xv[n0 * ci * p..][..nb * ci * p], nb, ci, p, x_chan);
+                    let (xm, dm) = (
+                        View::row_major(x_chan, ci, gr.cols()),
+                        View::row_major(dcols, gr.cols(), rows),
+                    );
+                    matmul_into(Out::new(dw), xm, dm, true);
+                }
+                if let Some(dx_run) = run.out {
+                    // dX [Ci, nb·h·w] = W · im2col(dY)
+                    im2col_into(&gr, dy_run, dcols);
+                    let dm = View::row_major(dcols, rows, gr.cols());
+                    matmul_into(Out::new(dx_chan), View::row_major(&wv, ci, rows), dm, false);
+                    from_channel_major_into(dx_chan, nb, ci, p, dx_run);
+                }
+            },
+        );
+        let dw = want_w.then(|| sum_partials(parts).unwrap_or_else(|| vec![0.0; ci * rows]));
         if let (Some(node), Some(dw)) = (node_w, dw) {
             grads.register::<Flex>(node.id, tensor(dw, w.layout().shape()));
         }

@@ -79,10 +79,12 @@ impl Geometry {
     }
 
     /// Splits the batch into runs of samples `(first, count)` whose column matrix stays near
-    /// `bytes` (at least 256 columns, so that a matrix product over it stays efficient).
-    pub fn sample_runs(&self, bytes: usize) -> Vec<(usize, usize)> {
+    /// `bytes` (at least 256 columns, so that a matrix product over it stays efficient), and
+    /// into at least `threads` runs when the batch allows.
+    pub fn sample_runs(&self, bytes: usize, threads: usize) -> Vec<(usize, usize)> {
         let columns = (bytes / 4 / self.rows().max(1)).max(256);
-        let per_run = (columns / self.positions().max(1)).clamp(1, self.batch.max(1));
+        let per_thread = self.batch.div_ceil(threads.max(1)).max(1);
+        let per_run = (columns / self.positions().max(1)).clamp(1, per_thread);
         (0..self.batch)
             .step_by(per_run)
             .map(|n0| (n0, per_run.min(self.batch - n0)))

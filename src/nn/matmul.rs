@@ -87,7 +87,9 @@ pub fn matmul_into(out: Out<'_>, a: View<'_>, b: View<'_>, accumulate: bool) {
         }
         return;
     }
-    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD {
+    // inside a parallel task (a run of a convolution) the product stays on the task's thread
+    let nested = rayon::current_thread_index().is_some();
+    let parallelism = if !nested && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

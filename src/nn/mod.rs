@@ -5,6 +5,7 @@ pub mod activation_cpu;
 pub mod batch_norm_cpu;
 pub mod conv;
 pub mod conv_gemm;
+pub mod conv_runs;
 pub mod embedding;
 pub mod flex_kernel;
 pub mod gradient_penalty;
