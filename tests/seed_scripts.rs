@@ -76,6 +76,7 @@ fn dtn_faces_quick_run() {
     figure(&j, "attribute_accuracy", 0.0, 1.0);
     figure(&j, "attribute_chance", 0.0, 1.0);
     figure(&j, "f_accuracy", 0.0, 1.0);
+    figure(&j, "probe_on_g_of_true_emoji", 0.0, 1.0);
     assert_files(
         &out,
         &[
