@@ -2,9 +2,10 @@
 //! and spread the runs over threads.
 //!
 //! A run's column matrix is small enough to stay in cache between its im2col and its matrix
-//! product. Runs go to threads whole: each task owns its scratch buffers and its part of the
-//! output, and its products run on its own thread (src/nn/matmul.rs), so the threads never
-//! wait for each other inside a run. A weight gradient is summed per task, then over tasks.
+//! product. Runs go to threads whole: each thread's task takes a fixed share of the runs,
+//! owns its scratch buffers and its part of the output, and its products run on its own
+//! thread (src/nn/matmul.rs), so the threads never wait for each other inside a run. A weight
+//! gradient is summed per task, then over the tasks in order: the same result on every call.
 
 use super::im2col::Geometry;
 use rayon::prelude::*;
@@ -73,19 +74,23 @@ pub fn par_runs<const K: usize, A: Send>(
             out,
         })
         .collect();
-    // about two tasks per thread: few scratch allocations, some balance on a busy machine
-    let min_len = (tasks.len() / (2 * threads)).max(1);
-    tasks
+    // one task per thread, each a fixed, contiguous share of the runs: the weight gradient is
+    // summed in the same order on every call (reproducible for a given thread count)
+    let per_task = tasks.len().div_ceil(threads).max(1);
+    let mut groups: Vec<Vec<Run<'_>>> = Vec::new();
+    let mut tasks = tasks.into_iter().peekable();
+    while tasks.peek().is_some() {
+        groups.push(tasks.by_ref().take(per_task).collect());
+    }
+    groups
         .into_par_iter()
-        .with_min_len(min_len)
-        .fold(
-            || (Scratch::new(per_sample, per_run), acc()),
-            |(mut scratch, mut a), run| {
+        .map(|group| {
+            let (mut scratch, mut a) = (Scratch::new(per_sample, per_run), acc());
+            for run in group {
                 f(&mut scratch, run, &mut a);
-                (scratch, a)
-            },
-        )
-        .map(|(_, a)| a)
+            }
+            a
+        })
         .collect()
 }
 
