@@ -30,6 +30,15 @@ fn strided() -> ConvSpec {
     }
 }
 
+/// The input and the two weights of [`loss`], all asking for gradients.
+fn leaves() -> (Tensor<4>, Tensor<4>, Tensor<4>) {
+    (
+        random([2, 3, 8, 8]),
+        random([3, 4, 4, 4]),
+        random([5, 4, 4, 4]),
+    )
+}
+
 /// x [2, 3, 8, 8] -> conv_transpose2d(w1) [2, 4, 16, 16] -> conv2d(w2 · 2) [2, 5, 8, 8], summed.
 fn loss(x: &Tensor<4>, w1: &Tensor<4>, w2: &Tensor<4>) -> Tensor<1> {
     let h = conv_gemm::conv_transpose2d(x.clone(), w1.clone(), None, &strided());
@@ -38,11 +47,7 @@ fn loss(x: &Tensor<4>, w1: &Tensor<4>, w2: &Tensor<4>) -> Tensor<1> {
 
 #[test]
 fn only_wanted_leaves_get_weight_gradients() {
-    let (x, w1, w2) = (
-        random([2, 3, 8, 8]),
-        random([3, 4, 4, 4]),
-        random([5, 4, 4, 4]),
-    );
+    let (x, w1, w2) = leaves();
     let all = loss(&x, &w1, &w2).backward();
     // w1 not wanted: left out; w2 not wanted either, but it reaches its conv through a
     // multiplication (not a leaf there), so its gradient is still computed; x's too
@@ -74,11 +79,7 @@ fn only_wanted_leaves_get_weight_gradients() {
 
 #[test]
 fn a_wanted_weight_gets_the_same_gradient() {
-    let (x, w1, w2) = (
-        random([2, 3, 8, 8]),
-        random([3, 4, 4, 4]),
-        random([5, 4, 4, 4]),
-    );
+    let (x, w1, w2) = leaves();
     let all = loss(&x, &w1, &w2).backward();
     let some = with_wanted(HashSet::from([id(&w1)]), || loss(&x, &w1, &w2).backward());
     let (a, b) = (
