@@ -49,7 +49,10 @@ impl Logbook {
             }
         }
         let now = Instant::now();
-        if self.started.is_none() {
+        // a step below the last one starts another loop (say, training after pretraining):
+        // steps/s and ETA count from there
+        let new_loop = self.rows.last().is_some_and(|r| row.step < r.step);
+        if self.started.is_none() || new_loop {
             self.started = Some(now);
             self.first_step = row.step;
         }
@@ -179,7 +182,7 @@ impl Logbook {
             step: 0,
             values: vec![],
         });
-        let is_end = self.total.is_some_and(|t| last.step + 1 >= t);
+        let is_end = self.total.is_some_and(|t| last.step + 1 == t);
         if self
             .last_print
             .is_some_and(|t| (now - t).as_secs_f64() < every && !is_end)
@@ -191,7 +194,8 @@ impl Logbook {
         let done = (last.step - self.first_step) as f64;
         let rate = if elapsed > 0.0 { done / elapsed } else { 0.0 };
         let mut line = String::new();
-        if let Some(total) = self.total.filter(|&t| t > 0) {
+        // a step past the total (say, a pretraining loop logged before the main one) has no bar
+        if let Some(total) = self.total.filter(|&t| t > 0 && last.step < t) {
             let frac = ((last.step + 1) as f64 / total as f64).clamp(0.0, 1.0);
             let filled = (frac * 20.0).round() as usize;
             line += &format!(

@@ -327,3 +327,26 @@ fn cnn_gan_128_quick_run_prints_shapes_and_trains() {
     assert_eq!(run_json(&out)["status"], "ok");
     assert!(out.join("samples/step_000000.png").is_file());
 }
+
+#[test]
+fn steps_past_the_total_get_no_progress_bar() {
+    // a pretraining loop logging more steps than param("steps") before the main loop
+    let src = r#"
+        let steps = param("steps", 3);
+        for i in 0..12 { log(i, #{ f_loss: 1.0 / (i + 1) }); }
+        for i in 0..steps { log(i, #{ loss: 0.5 }); }
+    "#;
+    let (o, j, _) = common::run_script("past_total", src, &[]);
+    let out = common::text(&o.stdout);
+    assert_eq!(j["status"], "ok", "{out}{}", common::text(&o.stderr));
+    assert!(
+        out.contains("3/3"),
+        "the main loop's bar ends at 3/3:\n{out}"
+    );
+    for past in 4..=12 {
+        assert!(
+            !out.contains(&format!("{past}/3")),
+            "a bar past the total ({past}/3):\n{out}"
+        );
+    }
+}
