@@ -149,12 +149,11 @@ impl Backward<Flex, 2> for Conv2dBackward {
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.big_len()]);
         // scratch: (im2row(x), then the column matrix of dx; dY channel-major [O, nb·h·w])
         let out = dx.as_deref_mut().map(|dx| (dx, g.big_sample()));
-        let partial_dw = want_w.then(|| vec![0.0f32; o * rows]);
         let parts = par_runs(
             &g,
             [rows * p, o * p],
             out,
-            || partial_dw.clone(),
+            || want_w.then(|| vec![0.0f32; o * rows]),
             |scratch, run, dw| {
                 let (gr, nb, n0) = (g.with_batch(run.samples), run.samples, run.first);
                 let [cols, dy_chan] = scratch.for_run(nb);
@@ -249,13 +248,12 @@ impl Backward<Flex, 2> for ConvTranspose2dBackward {
         let mut dx = node_x.as_ref().map(|_| vec![0.0f32; g.batch * ci * p]);
         // scratch: (im2row(dY), then im2col(dY); x channel-major [Ci, nb·h·w]; dx channel-major)
         let out = dx.as_deref_mut().map(|dx| (dx, ci * p));
-        let partial_dw = want_w.then(|| vec![0.0f32; ci * rows]);
         let per_sample = [rows * p, ci * p, ci * p];
         let parts = par_runs(
             &g,
             per_sample,
             out,
-            || partial_dw.clone(),
+            || want_w.then(|| vec![0.0f32; ci * rows]),
             |scratch, run, dw| {
                 let (gr, nb, n0) = (g.with_batch(run.samples), run.samples, run.first);
                 let [dcols, x_chan, dx_chan] = scratch.for_run(nb);

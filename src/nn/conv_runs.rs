@@ -65,22 +65,21 @@ pub fn par_runs<const K: usize, A: Send>(
         Some((values, per)) => values.chunks_mut(per_run * per).map(Some).collect(),
         None => runs.iter().map(|_| None).collect(),
     };
-    let tasks: Vec<Run<'_>> = runs
-        .iter()
-        .zip(parts)
-        .map(|(&(first, samples), out)| Run {
-            first,
-            samples,
-            out,
-        })
-        .collect();
     // one task per thread, each a fixed, contiguous share of the runs: the weight gradient is
     // summed in the same order on every call (reproducible for a given thread count)
-    let per_task = tasks.len().div_ceil(threads).max(1);
+    let per_task = runs.len().div_ceil(threads).max(1);
+    let mut all = runs.iter().zip(parts).map(|(&(first, samples), out)| Run {
+        first,
+        samples,
+        out,
+    });
     let mut groups: Vec<Vec<Run<'_>>> = Vec::new();
-    let mut tasks = tasks.into_iter().peekable();
-    while tasks.peek().is_some() {
-        groups.push(tasks.by_ref().take(per_task).collect());
+    loop {
+        let group: Vec<Run<'_>> = all.by_ref().take(per_task).collect();
+        if group.is_empty() {
+            break;
+        }
+        groups.push(group);
     }
     groups
         .into_par_iter()
