@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 fn main() {
+    ganbook::heap::keep_freed_memory();
     let (mut g, mut d) = dcgan32().unwrap();
     let adam = || Algorithm::Adam {
         betas: (0.5, 0.999),

@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod heap;
 pub mod interop;
 pub mod logbook;
 pub mod memory_limit;
@@ -22,9 +23,3 @@ pub mod sandbox;
 pub mod script;
 pub mod tensor;
 pub mod viz;
-
-/// mimalloc keeps freed pages for reuse. With glibc's allocator the heap shrank and grew again
-/// in every training step (brk, page faults and zeroing, on the thread that the other threads
-/// wait for); see README, "Speed".
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

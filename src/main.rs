@@ -78,6 +78,7 @@ enum Command {
 }
 
 fn main() {
+    ganbook::heap::keep_freed_memory();
     error::install_quiet_panic_hook();
     let cli = Cli::parse();
     let code = match cli.command {
