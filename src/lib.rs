@@ -22,4 +22,5 @@ pub mod run;
 pub mod sandbox;
 pub mod script;
 pub mod tensor;
+pub mod threads;
 pub mod viz;

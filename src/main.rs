@@ -79,6 +79,7 @@ enum Command {
 
 fn main() {
     ganbook::heap::keep_freed_memory();
+    ganbook::threads::join_pool_from_main();
     error::install_quiet_panic_hook();
     let cli = Cli::parse();
     let code = match cli.command {
