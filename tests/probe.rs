@@ -188,6 +188,28 @@ fn faces_probe_reads_other_sizes() {
 }
 
 #[test]
+fn attribute_accuracy_reads_with_another_recipe() {
+    // a probe of another recipe (tiny here: 16x16, 6 steps) reads the same faces; chance
+    // depends on the attributes only, so both readings share it
+    let out = tmp("recipe");
+    let src = r#"let d = faces(#{ style: "emoji", n: 40, size: 32 });
+        let xs = []; for i in 0..40 { xs.push(d.get(i)); }
+        let x = stack(xs, 0);
+        [attribute_accuracy(x, d.attributes()),
+         attribute_accuracy(x, d.attributes(), #{ size: 16, steps: 6, n: 24 })]"#;
+    let v = script_eval(&out, src).unwrap().into_array().unwrap();
+    let (default, other) = (&v[0], &v[1]);
+    assert_eq!(field(default, "chance"), field(other, "chance"));
+    let acc = field(other, "accuracy");
+    assert!((0.0..=1.0).contains(&acc), "accuracy {acc}");
+    assert!(
+        field(default, "accuracy") > field(other, "accuracy"),
+        "the default probe reads more than one trained 6 steps: {} vs {acc}",
+        field(default, "accuracy")
+    );
+}
+
+#[test]
 fn fid_uses_the_probe_by_default() {
     let out = tmp("fid");
     let src = r#"
@@ -285,6 +307,10 @@ fn bad_input_is_a_clear_error() {
         (
             "attribute_accuracy(randn([4, 3, 32, 32]), 5)",
             "attributes must be a Tensor",
+        ),
+        (
+            "attribute_accuracy(randn([4, 3, 32, 32]), randn([4, 20]), #{ width: 3 })",
+            "unknown option 'width'",
         ),
         (
             "digit_accuracy(randn([4, 1, 28, 28]), zeros([5]))",

@@ -14,12 +14,18 @@ use crate::{bail, err};
 use rhai::{Array, Dynamic, Engine, FLOAT, Map};
 use std::sync::Arc;
 
-fn probe(kind: &str, m: &Map) -> Result<FeatureNetHandle> {
-    let o = Options::new(m, "probe", &["size", "steps", "n"])?;
-    let mut cfg = Config::new(Kind::parse(kind)?);
+/// The probe recipe of `kind` with the options #{size, steps, n} of `what` applied.
+fn recipe(kind: Kind, m: &Map, what: &str) -> Result<Config> {
+    let o = Options::new(m, what, &["size", "steps", "n"])?;
+    let mut cfg = Config::new(kind);
     cfg.size = o.usize("size", cfg.size)?;
     cfg.steps = o.usize("steps", cfg.steps)?;
     cfg.train = o.usize("n", cfg.train)?;
+    Ok(cfg)
+}
+
+fn probe(kind: &str, m: &Map) -> Result<FeatureNetHandle> {
+    let cfg = recipe(Kind::parse(kind)?, m, "probe")?;
     Ok(FeatureNetHandle(Probe::get(&cfg)?))
 }
 
@@ -55,7 +61,7 @@ fn attribute_values(v: &Dynamic) -> Result<DynTensor> {
         .ok_or_else(|| err!("attributes: the map has no Tensor 'values'"))
 }
 
-fn attribute_accuracy(imgs: &DynTensor, attrs: &Dynamic) -> Result<Map> {
+fn attribute_accuracy(imgs: &DynTensor, attrs: &Dynamic, m: &Map) -> Result<Map> {
     let n = images(imgs, "images")?;
     let values = attribute_values(attrs)?;
     let cols = NAMES.len();
@@ -65,7 +71,7 @@ fn attribute_accuracy(imgs: &DynTensor, attrs: &Dynamic) -> Result<Map> {
             values.shape()
         );
     }
-    let probe = Probe::default_for(Kind::Faces)?;
+    let probe = Probe::get(&recipe(Kind::Faces, m, "attribute_accuracy")?)?;
     let truth = heads::classes_of(&probe.heads, &values.to_vec(), cols);
     let predicted = probe.classes(imgs.clone())?;
     let acc = heads::accuracy(&predicted, &truth, probe.heads.len());
@@ -148,7 +154,19 @@ pub fn register(e: &mut Engine, _ctx: &Arc<Context>) {
         e,
         "attribute_accuracy",
         "attribute_accuracy(images, attributes) -> #{accuracy, chance, per_attribute}\nHow many face attributes the faces probe reads back from images [n, c, h, w] given their attributes [n, 20] (Dataset.attributes() or its values): per attribute the share read right (continuous ones to the right third of their range), averaged over the 18 scored (identity and background are not); chance: the same mean for always guessing each attribute's most frequent class.",
-        |x: DynTensor, a: Dynamic| call("attribute_accuracy", || attribute_accuracy(&x, &a)),
+        |x: DynTensor, a: Dynamic| {
+            call("attribute_accuracy", || {
+                attribute_accuracy(&x, &a, &Map::new())
+            })
+        },
+    );
+    def(
+        e,
+        "attribute_accuracy",
+        "attribute_accuracy(images, attributes, #{size, steps, n}) -> #{accuracy, chance, per_attribute}\nattribute_accuracy(images, attributes) read by the faces probe of another recipe (as probe(\"faces\", #{size, steps, n})): size 64 reads finer detail off 64x64 images.",
+        |x: DynTensor, a: Dynamic, m: Map| {
+            call("attribute_accuracy", || attribute_accuracy(&x, &a, &m))
+        },
     );
     def(
         e,
