@@ -163,7 +163,7 @@ pub fn register(e: &mut Engine, _ctx: &Arc<Context>) {
     def(
         e,
         "attribute_accuracy",
-        "attribute_accuracy(images, attributes, #{size, steps, n}) -> #{accuracy, chance, per_attribute}\nattribute_accuracy(images, attributes) read by the faces probe of another recipe (as probe(\"faces\", #{size, steps, n})): size 64 reads finer detail off 64x64 images.",
+        "attribute_accuracy(images, attributes, #{size, steps, n}) -> #{accuracy, chance, per_attribute}\nattribute_accuracy(images, attributes) read by the faces probe of another recipe (as probe(\"faces\", #{size, steps, n})), e.g. one trained on 64x64 images; with the default steps that one reads less than the 32x32 probe (docs/probe.md).",
         |x: DynTensor, a: Dynamic, m: Map| {
             call("attribute_accuracy", || attribute_accuracy(&x, &a, &m))
         },
