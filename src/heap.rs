@@ -19,3 +19,14 @@ pub fn keep_freed_memory() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
     }
 }
+
+/// Hands the freed memory that the heap holds back to the system (glibc's malloc_trim), so
+/// that a measurement of peak memory starts from what is in use. Elsewhere than glibc it does
+/// nothing.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

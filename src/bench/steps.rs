@@ -110,6 +110,8 @@ pub fn run(settings: &Settings) -> Result<()> {
     let chosen = |name: &&str| settings.only.is_empty() || settings.only.iter().any(|o| o == name);
     for (name, source) in NETWORKS.iter().filter(|(name, _)| chosen(name)) {
         rng::seed(0);
+        // the previous network's freed memory, still held for reuse, is not this one's peak
+        crate::heap::release_freed_memory();
         reset_peak();
         let mut step = ScriptStep::new(name, source)?;
         let (mut ours, mut theirs, mut torch_peak) = (Vec::new(), Vec::new(), f64::NAN);
