@@ -1,7 +1,8 @@
 //! Times each phase of a DCGAN 32x32 training step (batch 64, as `ganbook bench steps`):
 //! G forward, D forwards + loss, D backward + Adam, G-step D forward, G backward + Adam; on
 //! odd steps a plain backward without the update instead (which computes every weight
-//! gradient, D's too in the G step). Medians over steps, in ms.
+//! gradient, D's too in the G step). Medians over steps, in ms. PyTorch's phases of the same
+//! step: `python benches/torch_phases.py 1`.
 //! `RAYON_NUM_THREADS=1 cargo run --release --example profile_step`
 use burn::tensor::Distribution;
 use ganbook::bench::dcgan32::dcgan32;
@@ -14,6 +15,7 @@ use std::time::Instant;
 
 fn main() {
     ganbook::heap::keep_freed_memory();
+    ganbook::threads::join_pool_from_main();
     let (mut g, mut d) = dcgan32().unwrap();
     let adam = || Algorithm::Adam {
         betas: (0.5, 0.999),
