@@ -4,7 +4,8 @@
 //! moves at run time came straight from `mmap`: each step paid again for page faults and for
 //! the kernel zeroing fresh pages, much of it on the thread that the others wait for. Measured
 //! with `ganbook bench steps` at 2 threads: 455,000 page faults in 7 DCGAN 32 + 7 DCGAN 64
-//! steps, 85,000 with the settings below, and DCGAN 32 steps 10-15% faster (README, "Speed").
+//! steps, 85,000 with the settings below; DCGAN 32 steps about 20% faster, DCGAN 64 steps
+//! 5-10% (README, "Speed").
 
 /// Blocks up to 32 MiB come from the heap (glibc's largest allowed threshold), and the heap
 /// keeps up to 128 MiB of freed memory for reuse instead of handing it back to the system.
