@@ -350,3 +350,53 @@ fn steps_past_the_total_get_no_progress_bar() {
         );
     }
 }
+
+#[test]
+fn thread_counts_agree() {
+    // ganbook's main thread is one of rayon's threads (src/threads.rs); with 1 thread there is
+    // no other. A small convolutional GAN must train alike at 1, 2 and 3 threads (the batch of
+    // 8 is cut into different runs of samples, so sums differ only in rounding).
+    let script = temp_dir("threads").join("t.rhai");
+    std::fs::write(
+        &script,
+        "seed(3);\n\
+         let G = sequential([reshape([8, 1, 1]), conv_transpose2d(8, 16, 4), batch_norm(16), relu(),\n\
+             conv_transpose2d(16, 3, 4, #{stride: 2, padding: 1}), tanh()]);\n\
+         let D = sequential([conv2d(3, 16, 4, #{stride: 2, padding: 1}), leaky_relu(0.2),\n\
+             conv2d(16, 1, 4), flatten()]);\n\
+         let og = adam(G, #{lr: 0.001});\nlet od = adam(D, #{lr: 0.001});\n\
+         let real = randn([8, 3, 8, 8]).tanh();\n\
+         for i in 0..5 {\n  let fake = G.forward(randn([8, 8]));\n\
+           od.step(bce_logits(D.forward(real), 1.0) + bce_logits(D.forward(fake.detach()), 0.0));\n\
+           let l = bce_logits(D.forward(fake), 1.0);\n  og.step(l);\n  print(l.item());\n}",
+    )
+    .unwrap();
+    let dir = script.parent().unwrap().to_str().unwrap().to_string();
+    let losses = |threads: &str| -> Vec<f64> {
+        let out = Command::new(env!("CARGO_BIN_EXE_ganbook"))
+            .args(["run", script.to_str().unwrap(), "--out", &dir])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{threads} threads: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect()
+    };
+    let one = losses("1");
+    assert_eq!(one.len(), 5);
+    for threads in ["2", "3"] {
+        let other = losses(threads);
+        for (a, b) in one.iter().zip(&other) {
+            assert!(
+                (a - b).abs() < 1e-4 * a.abs().max(1.0),
+                "{threads} threads: {one:?} vs {other:?}"
+            );
+        }
+    }
+}
