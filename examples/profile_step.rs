@@ -14,12 +14,20 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Back-propagates `loss` alone (`bwd_only`: every weight gradient, no update) or takes
-/// `opt`'s step on `model`.
-fn backward_or_step(opt: &mut Optimizer, model: &mut Sequential, loss: &DynTensor, bwd_only: bool) {
+/// `opt`'s step on `model`; returns the phase's name, `names[0]` or `names[1]` respectively.
+fn backward_or_step(
+    opt: &mut Optimizer,
+    model: &mut Sequential,
+    loss: &DynTensor,
+    bwd_only: bool,
+    names: [&'static str; 2],
+) -> &'static str {
     if bwd_only {
         let _ = loss.clone().ranked::<1>("loss").unwrap().backward();
+        names[0]
     } else {
         opt.step(&mut [model], loss).unwrap();
+        names[1]
     }
 }
 
@@ -60,22 +68,24 @@ fn main() {
             .unwrap();
         let _ = dl.item();
         mark(&mut t, "2 d_fwds+loss", &mut lap);
-        backward_or_step(&mut opt_d, &mut d, &dl, bwd_only);
-        let name = if bwd_only {
-            "3a d_bwd_only"
-        } else {
-            "3b d_bwd+adam"
-        };
+        let name = backward_or_step(
+            &mut opt_d,
+            &mut d,
+            &dl,
+            bwd_only,
+            ["3a d_bwd_only", "3b d_bwd+adam"],
+        );
         mark(&mut t, name, &mut lap);
         let gl = bce_logits(&d.forward(fake, train).unwrap(), &Target::Value(1.0)).unwrap();
         let _ = gl.item();
         mark(&mut t, "4 gstep_d_fwd", &mut lap);
-        backward_or_step(&mut opt_g, &mut g, &gl, bwd_only);
-        let name = if bwd_only {
-            "5a g_bwd_only"
-        } else {
-            "5b g_bwd+adam"
-        };
+        let name = backward_or_step(
+            &mut opt_g,
+            &mut g,
+            &gl,
+            bwd_only,
+            ["5a g_bwd_only", "5b g_bwd+adam"],
+        );
         mark(&mut t, name, &mut lap);
     }
     for (k, mut v) in t {
