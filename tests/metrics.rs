@@ -2,6 +2,8 @@
 //! (pytorch-fid's `calculate_frechet_distance`, torch-fidelity's KID and IS formulas,
 //! Kynkäänniemi et al.'s precision/recall, PacGAN's reverse KL), and their script bindings.
 
+mod common;
+
 use ganbook::data::toy2d;
 use ganbook::metrics::{Features, frechet, inception_score, kid, mode_coverage, precision_recall};
 use serde_json::Value;
@@ -224,27 +226,13 @@ fn mode_coverage_reverse_kl_matches_the_reference() {
 
 // ---- script bindings ---------------------------------------------------------------------
 
-use ganbook::script::{self, context::Context};
-use std::collections::BTreeMap;
+use common::script_eval;
 use std::path::PathBuf;
 
 fn tmp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ganbook-metrics-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
-}
-
-/// Runs `src` in a run folder as a run would (log files written at the end), returning the
-/// script's value or its error as printed.
-fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, String> {
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
-    ctx.log.lock().unwrap().quiet = true;
-    let result = script::engine(&ctx)
-        .eval::<rhai::Dynamic>(src)
-        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0);
-    // as a run ends: the log writes its files at most once a second until then
-    ctx.log.lock().unwrap().finish().unwrap();
-    result
 }
 
 fn float(v: rhai::Dynamic) -> f64 {

@@ -3,27 +3,15 @@
 //! features, and errors on bad input.
 
 use ganbook::metrics::probe::{Config, Kind, Probe, store};
-use ganbook::script::{self, context::Context};
-use std::collections::BTreeMap;
+mod common;
+
+use common::script_eval;
 use std::path::PathBuf;
 
 fn tmp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ganbook-probe-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
-}
-
-/// Runs `src` in a run folder as a run would (log files written at the end), returning the
-/// script's value or its error as printed.
-fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, String> {
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
-    ctx.log.lock().unwrap().quiet = true;
-    let result = script::engine(&ctx)
-        .eval::<rhai::Dynamic>(src)
-        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0);
-    // as a run ends: the log writes its files at most once a second until then
-    ctx.log.lock().unwrap().finish().unwrap();
-    result
 }
 
 fn float(v: &rhai::Dynamic) -> f64 {
