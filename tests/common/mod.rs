@@ -78,7 +78,10 @@ pub fn assert_close<const D: usize>(
 /// Runs `src` in a run folder as a run would (log files written at the end), returning the
 /// script's value or its error as printed.
 pub fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, String> {
-    let ctx = ganbook::script::context::Context::new(std::collections::BTreeMap::new(), out.to_path_buf());
+    let ctx = ganbook::script::context::Context::new(
+        std::collections::BTreeMap::new(),
+        out.to_path_buf(),
+    );
     ctx.log.lock().unwrap().quiet = true;
     let result = ganbook::script::engine(&ctx)
         .eval::<rhai::Dynamic>(src)
