@@ -10,7 +10,7 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start() -> Option<Tmux> {
+    fn start(tag: &str) -> Option<Tmux> {
         let ok = Command::new("tmux")
             .arg("-V")
             .output()
@@ -19,7 +19,7 @@ impl Tmux {
             eprintln!("tmux is not installed: REPL pty test skipped");
             return None;
         }
-        let name = format!("ganbook-test-{}", std::process::id());
+        let name = format!("ganbook-test-{tag}-{}", std::process::id());
         let data = std::env::temp_dir().join(format!("{name}-data"));
         let cmd = format!(
             "XDG_DATA_HOME={} {}",
@@ -107,7 +107,7 @@ impl Drop for Tmux {
 
 #[test]
 fn repl_in_a_terminal() {
-    let Some(t) = Tmux::start() else { return };
+    let Some(t) = Tmux::start("main") else { return };
     // Multi-line: the input continues while a bracket is open.
     t.line("let G = sequential([linear(2, 4),");
     t.wait_for("..");
@@ -139,5 +139,37 @@ fn repl_in_a_terminal() {
     t.wait_for("interrupted at input");
     t.line("n > 0 && G.params() == 12");
     t.wait_for("true");
+    t.key("C-d");
+}
+
+/// A name defined again holds the new value (issue 17: `a` printed the first value), also
+/// after an interrupted line; Tab twice lists every method of a variable's type.
+#[test]
+fn redefinition_and_listed_completion() {
+    let Some(t) = Tmux::start("redef") else {
+        return;
+    };
+    t.line("let a = 1;");
+    t.line("let a = 2;");
+    t.line("a * 100 + 7");
+    t.wait_for("207");
+    t.line("let G = sequential([linear(2, 4)]);");
+    t.line("let G = sequential([linear(2, 8)]);");
+    t.line("G.forward(randn([1, 2])).shape()");
+    t.wait_for("[1, 8]");
+    t.line("let a = 3; loop { a += 0; }");
+    std::thread::sleep(Duration::from_millis(500));
+    t.key("C-c");
+    t.wait_for("interrupted at input");
+    t.line("a * 100 + 9");
+    t.wait_for("309");
+    // Tab completes nothing more after `G.`; a second Tab lists the candidates.
+    t.text("G.");
+    t.key("Tab");
+    t.key("Tab");
+    let s = t.wait_for("summary");
+    assert!(s.contains("forward") && s.contains("params"), "{s}");
+    assert!(!s.contains("to_string"), "{s}");
+    t.key("C-c");
     t.key("C-d");
 }

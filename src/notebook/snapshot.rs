@@ -69,17 +69,17 @@ impl State {
     }
 }
 
-/// Copies every variable; models and optimizers reached twice stay shared in the copy as
+/// Copies every visible variable (the newest `let` of each name); models and optimizers reached twice stay shared in the copy as
 /// they were in the original (`let H = G;`, an optimizer over G).
 pub fn deep_copy_scope(scope: &Scope) -> Scope<'static> {
     let mut c = Copier::default();
     let mut out = Scope::new();
-    for (name, constant, value) in scope.iter_raw() {
-        let v = c.value(value);
-        if constant {
-            out.push_constant_dynamic(name.to_string(), v);
+    for var in crate::script::scope_vars::visible(scope) {
+        let v = c.value(&var.value);
+        if var.constant {
+            out.push_constant_dynamic(var.name, v);
         } else {
-            out.push_dynamic(name.to_string(), v);
+            out.push_dynamic(var.name, v);
         }
     }
     out

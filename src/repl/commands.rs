@@ -59,7 +59,8 @@ pub fn command(s: &mut Session, line: &str) -> Flow {
 /// `:vars`: one line per variable: name, type, and a shape or size where it has one.
 pub fn vars(s: &Session) -> String {
     let mut out = String::new();
-    for (name, _, v) in s.scope.iter_raw() {
+    for var in crate::script::scope_vars::visible(&s.scope) {
+        let (name, v) = (var.name, &var.value);
         let ty = s.engine.map_type_name(v.type_name());
         let detail = if let Some(t) = v.read_lock::<DynTensor>() {
             format!("{:?}", t.shape())

@@ -2,7 +2,7 @@
 //! comments (`def`'s doc text) for `:help`, and names and receiver types for completion.
 
 use rhai::Engine;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct FnDoc {
     pub name: String,
@@ -13,6 +13,19 @@ pub struct FnDoc {
 
 pub struct Docs {
     pub fns: Vec<FnDoc>,
+}
+
+/// Names a user never types: property setters and indexers (`o.lr = v` is documented with
+/// the property) and the hooks Rhai calls for `print` and `debug`.
+fn is_internal(name: &str) -> bool {
+    (name.contains('$') && !name.starts_with("get$")) || matches!(name, "to_string" | "to_debug")
+}
+
+/// How `:help` and completion show a function: a property `get$lr` as `lr`; None for
+/// operators and internals.
+fn shown_name(name: &str) -> Option<&str> {
+    let n = name.strip_prefix("get$").unwrap_or(name);
+    (!is_internal(name) && n.starts_with(|c: char| c.is_alphabetic() || c == '_')).then_some(n)
 }
 
 fn short_type(t: &str) -> String {
@@ -52,13 +65,12 @@ impl Docs {
         Docs { fns }
     }
 
-    /// Callable names (properties `get$x` as `x`), sorted, without operators.
+    /// Callable names (properties `get$x` as `x`), sorted, without operators and internals.
     pub fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .fns
             .iter()
-            .map(|f| f.name.trim_start_matches("get$").to_string())
-            .filter(|n| n.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+            .filter_map(|f| shown_name(&f.name).map(str::to_string))
             .collect();
         v.sort();
         v.dedup();
@@ -70,17 +82,17 @@ impl Docs {
         let mut v: Vec<String> = self
             .fns
             .iter()
-            .filter(|f| f.params.first().is_some_and(|p| p == ty) && !f.name.starts_with("set$"))
-            .map(|f| f.name.trim_start_matches("get$").to_string())
-            .filter(|n| n.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+            .filter(|f| f.params.first().is_some_and(|p| p == ty))
+            .filter_map(|f| shown_name(&f.name).map(str::to_string))
             .collect();
         v.sort();
         v.dedup();
         v
     }
 
-    /// `:help name`: every overload's signature and doc text.
+    /// `:help name`: every overload's signature and doc text (`.lr` or `lr` for a property).
     pub fn help(&self, name: &str) -> Option<String> {
+        let name = name.trim_start_matches('.');
         let mut out: Vec<String> = Vec::new();
         for f in &self.fns {
             let n = f.name.trim_start_matches("get$").trim_start_matches("set$");
@@ -94,21 +106,30 @@ impl Docs {
         (!out.is_empty()).then(|| out.join("\n"))
     }
 
-    /// `:help` alone: function names by topic.
+    /// `:help` alone: function names by topic, properties as `.name`.
     pub fn topics(&self) -> String {
         let topics = crate::script::TOPICS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let mut by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for n in self.names() {
-            let key = topics.get(&n).copied().unwrap_or("other");
-            by.entry(key).or_default().push(n);
+        let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for f in &self.fns {
+            let Some(n) = shown_name(&f.name) else {
+                continue;
+            };
+            let shown = if f.name.starts_with("get$") {
+                format!(".{n}")
+            } else {
+                n.to_string()
+            };
+            let key = topics.get(&f.name).copied().unwrap_or("other");
+            by.entry(key).or_default().insert(shown);
         }
         let mut s = String::from(
             "commands: :help [name]  :vars  :load FILE  :reset  :time EXPR  :device  :quit\n",
         );
         for (t, names) in by {
+            let names: Vec<_> = names.into_iter().collect();
             s += &format!("{t}: {}\n", names.join(" "));
         }
         s

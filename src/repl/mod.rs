@@ -7,7 +7,7 @@ pub mod commands;
 pub mod completion;
 pub mod help;
 
-use crate::script::{self, context::Context, show::show};
+use crate::script::{self, context::Context, scope_vars, show::show};
 use crate::{device, run};
 use completion::ReplHelper;
 use rhai::{AST, Engine, Position, Scope};
@@ -67,7 +67,7 @@ impl Session {
                     .eval_ast_with_scope::<rhai::Dynamic>(&mut self.scope, &program)
                 {
                     Ok(v) => {
-                        drop_shadowed(&mut self.scope);
+                        scope_vars::drop_shadowed(&mut self.scope);
                         self.functions = functions;
                         for line in input.lines() {
                             if let Some((_, stmt)) = crate::notebook::cells::parse_import(line)
@@ -97,14 +97,11 @@ impl Session {
     }
 
     pub fn refresh_vars(&self) {
-        let list = self
-            .scope
-            .iter_raw()
-            .map(|(n, _, v)| {
-                (
-                    n.to_string(),
-                    self.engine.map_type_name(v.type_name()).to_string(),
-                )
+        let list = scope_vars::visible(&self.scope)
+            .into_iter()
+            .map(|v| {
+                let ty = self.engine.map_type_name(v.value.type_name()).to_string();
+                (v.name, ty)
             })
             .collect();
         *self.vars.lock().unwrap_or_else(|p| p.into_inner()) = list;
@@ -115,30 +112,6 @@ impl Session {
         self.functions = AST::empty();
         self.imports.clear();
         self.refresh_vars();
-    }
-}
-
-/// Drops the variables a later `let` of the same name hides: every `let x = ...` adds an
-/// entry to the scope, so a long session would otherwise keep every value it ever bound.
-fn drop_shadowed(scope: &mut Scope<'static>) {
-    let mut seen = std::collections::HashSet::new();
-    let mut keep: Vec<(String, bool, rhai::Dynamic)> = Vec::new();
-    let entries: Vec<_> = scope.iter_raw().collect();
-    for (name, constant, value) in entries.into_iter().rev() {
-        if seen.insert(name) {
-            keep.push((name.to_string(), constant, value.clone()));
-        }
-    }
-    if keep.len() == scope.len() {
-        return;
-    }
-    scope.clear();
-    for (name, constant, value) in keep.into_iter().rev() {
-        if constant {
-            scope.push_constant_dynamic(name, value);
-        } else {
-            scope.push_dynamic(name, value);
-        }
     }
 }
 
@@ -170,7 +143,11 @@ pub fn repl(device_name: &str) -> i32 {
     let ctx = Context::new(BTreeMap::new(), PathBuf::from("outputs/repl"));
     ctx.log.lock().unwrap().quiet = true;
     let mut session = Session::new(&ctx);
-    let mut editor = match rustyline::Editor::<ReplHelper, _>::new() {
+    // Tab completes the common part; a second Tab lists every candidate (as bash does).
+    let config = rustyline::Config::builder()
+        .completion_type(rustyline::CompletionType::List)
+        .build();
+    let mut editor = match rustyline::Editor::<ReplHelper, _>::with_config(config) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: cannot start the line editor: {e}");

@@ -16,6 +16,7 @@ pub mod optim_fns;
 pub mod output_fns;
 pub mod probe_fns;
 pub mod run_fns;
+pub mod scope_vars;
 pub mod show;
 pub mod teach_fns;
 pub mod tensor_fns;
