@@ -503,3 +503,38 @@ fn npy_and_idx_headers_claiming_impossible_sizes_are_errors() {
             .contains("gzip")
     );
 }
+
+/// A folder whose images are all in sub-folders: the error names them and the two options
+/// that read them, and with either option the images load.
+#[test]
+fn image_folder_with_only_sub_folders_says_how_to_read_them() {
+    let root = tmp("subfolders");
+    for class in ["cats", "dogs"] {
+        std::fs::create_dir_all(root.join(class)).unwrap();
+        ImageBuffer::from_pixel(8, 8, Rgb([200u8, 10, 10]))
+            .save(root.join(class).join("a.png"))
+            .unwrap();
+    }
+    let e = ImageFolder::open(&root, &FolderOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("2 sub-folders (cats, dogs)"), "{e}");
+    assert!(
+        e.contains("#{recursive: true}") && e.contains("#{labels: \"subdirs\"}"),
+        "{e}"
+    );
+    let deep = FolderOptions {
+        recursive: true,
+        cache: false,
+        ..Default::default()
+    };
+    assert_eq!(ImageFolder::open(&root, &deep).unwrap().len(), 2);
+    let empty = tmp("no-images");
+    let e = ImageFolder::open(&empty, &FolderOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("no image files (png, jpg"), "{e}");
+    assert!(!e.contains("sub-folder"), "{e}");
+}

@@ -120,12 +120,51 @@ fn transform(p: Planar, o: &FolderOptions, size: Option<(usize, usize)>) -> Resu
     })
 }
 
+/// The error for a folder with no image file: it names the sub-folders, when the images may
+/// be in them, and the two options that read them.
+fn no_image_files(root: &Path, deep: bool) -> crate::error::Error {
+    let mut subdirs: Vec<String> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    subdirs.sort();
+    let kinds = EXTENSIONS.join(", ");
+    if deep || subdirs.is_empty() {
+        return err!(
+            "image_folder: no image files ({kinds}) in {}",
+            root.display()
+        );
+    }
+    let n = subdirs.len();
+    let shown = subdirs
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = if n > 5 { ", ..." } else { "" };
+    err!(
+        "image_folder: no image files in {} itself, but it has {n} sub-folder{} ({shown}{more}): \
+         #{{recursive: true}} reads the images in them, #{{labels: \"subdirs\"}} also takes \
+         each sub-folder's name as the class label",
+        root.display(),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 impl ImageFolder {
     pub fn open(root: &Path, o: &FolderOptions) -> Result<ImageFolder> {
         if !root.is_dir() {
             bail!("image_folder: {} is not a folder", root.display());
         }
-        let files = list(root, o.recursive || o.labels_from_subdirs)?;
+        let deep = o.recursive || o.labels_from_subdirs;
+        let files = list(root, deep)?;
+        if files.is_empty() {
+            return Err(no_image_files(root, deep));
+        }
         let key = cache::key(
             &[format!("v1|{}|{o:?}", root.display())]
                 .into_iter()
