@@ -58,7 +58,7 @@ impl Docs {
             .fns
             .iter()
             .map(|f| f.name.trim_start_matches("get$").to_string())
-            .filter(|n| n.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+            .filter(|n| n.starts_with(|c: char| c.is_alphabetic() || c == '_') && !n.contains('$'))
             .collect();
         v.sort();
         v.dedup();
@@ -70,9 +70,9 @@ impl Docs {
         let mut v: Vec<String> = self
             .fns
             .iter()
-            .filter(|f| f.params.first().is_some_and(|p| p == ty) && !f.name.starts_with("set$"))
+            .filter(|f| f.params.first().is_some_and(|p| p == ty))
             .map(|f| f.name.trim_start_matches("get$").to_string())
-            .filter(|n| n.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+            .filter(|n| n.starts_with(|c: char| c.is_alphabetic() || c == '_') && !n.contains('$'))
             .collect();
         v.sort();
         v.dedup();
