@@ -170,6 +170,12 @@ fn inspection(e: &mut Engine) {
         "dim(x) -> int\nThe number of dims (the rank), as PyTorch's x.dim().",
         |x: &mut T| x.rank() as INT,
     );
+    def(
+        e,
+        "get$ndim",
+        "x.ndim -> int\nThe number of dims (the rank), as PyTorch's x.ndim; same as x.dim().",
+        |x: &mut T| x.rank() as INT,
+    );
 }
 
 /// The sizes of x's dims as a script array.
