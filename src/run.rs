@@ -129,7 +129,7 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
     let clock = Instant::now();
     let name = opts.script.display().to_string();
     let outcome = match engine.compile(&source) {
-        Err(e) => Err(format_parse_error(&name, &e)),
+        Err(e) => Err(format_parse_error_in(&name, &source, &e)),
         Ok(ast) => engine
             .run_ast(&ast)
             .map_err(|e| format_eval_error(&name, &e)),
@@ -198,7 +198,10 @@ pub fn check(path: &Path) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("{}", format_parse_error(&path.display().to_string(), &e).0);
+            eprintln!(
+                "{}",
+                format_parse_error_in(&path.display().to_string(), &source, &e).0
+            );
             1
         }
     }
@@ -257,6 +260,16 @@ pub fn format_parse_error(name: &str, e: &ParseError) -> (String, bool) {
         ),
         false,
     )
+}
+
+/// As [`format_parse_error`], with a hint line when `source` at the error looks like a
+/// PyTorch habit (keyword arguments, `t[0, 1]`, `t[:, 0]`).
+pub fn format_parse_error_in(name: &str, source: &str, e: &ParseError) -> (String, bool) {
+    let (mut text, interrupted) = format_parse_error(name, e);
+    if let Some(h) = script::parse_hints::hint(source, e) {
+        text += &format!("\n  {h}");
+    }
+    (text, interrupted)
 }
 
 /// `file:line:col: message` for a run-time error, the innermost call's message first; the

@@ -9,7 +9,7 @@ pub mod snapshot;
 pub mod watch;
 
 use crate::error::Result;
-use crate::run::{format_eval_error, format_parse_error};
+use crate::run::{format_eval_error, format_parse_error, format_parse_error_in};
 use crate::script::{self, context::Context};
 use cells::Cell;
 use rhai::Engine;
@@ -257,10 +257,11 @@ impl Notebook {
         self.say(&format!("{label}: running"));
         let clock = Instant::now();
         let result = (|| {
+            let source = cell.padded();
             let ast = self
                 .engine
-                .compile_with_scope(&live.scope, cell.padded())
-                .map_err(|e| format_parse_error(&name, &e))?;
+                .compile_with_scope(&live.scope, &source)
+                .map_err(|e| format_parse_error_in(&name, &source, &e))?;
             let imports = self
                 .engine
                 .compile(live.imports.join("\n"))

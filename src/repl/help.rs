@@ -122,7 +122,7 @@ impl Docs {
             } else {
                 n.to_string()
             };
-            let key = topics.get(&f.name).copied().unwrap_or("other");
+            let key = topics.get(n).copied().unwrap_or("other");
             by.entry(key).or_default().insert(shown);
         }
         let mut s = String::from(

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod data_fns;
 pub mod dataset_fns;
 pub mod inception_fns;
+pub mod index_fns;
 pub mod latent_shape;
 pub mod layer_fns;
 pub mod loss_fns;
@@ -14,7 +15,10 @@ pub mod model_fns;
 pub mod nan;
 pub mod optim_fns;
 pub mod output_fns;
+pub mod parse_hints;
+pub mod positional_options;
 pub mod probe_fns;
+pub mod pytorch_fns;
 pub mod run_fns;
 pub mod scope_vars;
 pub mod show;
@@ -37,7 +41,7 @@ pub fn def<A: 'static, const N: usize, const X: bool, R: Variant + Clone, const 
     TOPICS
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(name.to_string(), current_topic());
+        .insert(name.trim_start_matches("get$").to_string(), current_topic());
     FuncRegistration::new(name)
         .with_comments(convert::doc_lines(doc))
         .register_into_engine(engine, func);
@@ -78,14 +82,21 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     // Rhai reserves `eval`; scripts say `m.eval()` as in PyTorch, so the word is read as
     // `eval_mode` (which also keeps Rhai's own code-evaluating `eval` out of scripts).
     #[allow(deprecated)] // volatile, not deprecated: rhai marks it so
+    // Rhai also reserves `var` (unused); `x.var()` is PyTorch's variance, so it is a name.
     e.on_parse_token(|token, _, _| match &token {
         rhai::Token::Reserved(word) if word.as_str() == "eval" => {
             rhai::Token::Identifier(Box::new("eval_mode".into()))
         }
+        rhai::Token::Reserved(word) if word.as_str() == "var" => {
+            rhai::Token::Identifier(Box::new("var".into()))
+        }
         _ => token,
     });
     topic("tensors", &mut e, tensor_fns::register);
+    topic("tensors", &mut e, pytorch_fns::register);
+    topic("tensors", &mut e, index_fns::register);
     topic("layers", &mut e, layer_fns::register);
+    topic("layers", &mut e, positional_options::register);
     topic("models", &mut e, model_fns::register);
     topic("optimizers", &mut e, |e| optim_fns::register(e, ctx));
     topic("losses", &mut e, loss_fns::register);

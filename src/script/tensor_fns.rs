@@ -344,8 +344,21 @@ pub fn tensors(list: &Array, what: &str) -> Result<Vec<T>> {
 macro_rules! reductions {
     ($e:expr, $($name:literal => $op:expr, $doc:literal);*) => {$(
         def($e, $name, concat!($name, "(x) -> Tensor\n", $doc, " over all values (shape [1])."), |x: T| call($name, || x.reduce($op, None)));
-        def($e, $name, concat!($name, "(x, dim) -> Tensor\n", $doc, " along dim, which is removed."), |x: T, d: INT| call($name, || x.reduce($op, Some(d))));
+        def($e, $name, concat!($name, "(x, dim) -> Tensor\n", $doc, " along dim, which is removed (negative dims count from the end): [a, b, c] -> [a, c] for dim 1."), |x: T, d: INT| call($name, || x.reduce($op, Some(d))));
+        def($e, $name, concat!($name, "(x, dim, keepdim) -> Tensor\n", $doc, " along dim; keepdim true keeps it with size 1 (PyTorch's keepdim=True): [a, b, c] -> [a, 1, c]."), |x: T, d: INT, keep: bool| call($name, || reduce_keepdim(x, $op, d, keep)));
     )*};
+}
+
+/// Reduces along `dim`, keeping it with size 1 when `keep` (a rank-1 input gives [1] either way).
+fn reduce_keepdim(x: T, op: Reduce, dim: INT, keep: bool) -> Result<T> {
+    let rank = x.rank();
+    let d = crate::tensor::norm_dim(dim, rank, "keepdim")?;
+    let r = x.reduce(op, Some(dim))?;
+    if keep && rank > 1 {
+        r.unsqueeze(d as INT)
+    } else {
+        Ok(r)
+    }
 }
 
 fn reductions(e: &mut Engine) {
@@ -355,7 +368,9 @@ fn reductions(e: &mut Engine) {
         "max" => Reduce::Max, "Maximum";
         "min" => Reduce::Min, "Minimum";
         "argmax" => Reduce::ArgMax, "Index of the maximum";
-        "argmin" => Reduce::ArgMin, "Index of the minimum"
+        "argmin" => Reduce::ArgMin, "Index of the minimum";
+        "var" => Reduce::Var, "Variance with Bessel's correction (divides by n - 1, PyTorch's default unbiased estimate)";
+        "std" => Reduce::Std, "Standard deviation with Bessel's correction (divides by n - 1, PyTorch's default unbiased estimate)"
     );
 }
 
@@ -364,12 +379,7 @@ fn inspection(e: &mut Engine) {
         e,
         "shape",
         "shape(x) -> array\nThe sizes of x's dims.",
-        |x: &mut T| -> Array {
-            x.shape()
-                .into_iter()
-                .map(|d| Dynamic::from(d as INT))
-                .collect()
-        },
+        |x: &mut T| -> Array { super::pytorch_fns::sizes(x) },
     );
     def(
         e,

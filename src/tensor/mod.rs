@@ -164,6 +164,10 @@ pub enum Reduce {
     Min,
     ArgMax,
     ArgMin,
+    /// Variance with Bessel's correction (divides by n - 1), PyTorch's default.
+    Var,
+    /// Square root of [`Reduce::Var`].
+    Std,
 }
 
 impl Reduce {
@@ -175,6 +179,8 @@ impl Reduce {
             Reduce::Min => "min",
             Reduce::ArgMax => "argmax",
             Reduce::ArgMin => "argmin",
+            Reduce::Var => "var",
+            Reduce::Std => "std",
         }
     }
 
@@ -187,6 +193,8 @@ impl Reduce {
             Reduce::Min => x.min_dim(dim),
             Reduce::ArgMax => x.argmax(dim).float(),
             Reduce::ArgMin => x.argmin(dim).float(),
+            Reduce::Var => x.var(dim),
+            Reduce::Std => x.var(dim).sqrt(),
         }
     }
 }
@@ -554,5 +562,8 @@ impl From<Error> for String {
     }
 }
 
+mod index;
 mod reduce;
 mod shape;
+
+pub use index::row_range;

@@ -1,12 +1,25 @@
-//! Reductions (sum, mean, max, min, argmax, argmin) and softmax on [`DynTensor`].
+//! Reductions (sum, mean, max, min, argmax, argmin, var, std) and softmax on [`DynTensor`].
 
 use super::{DynTensor, Reduce, norm_dim};
+use crate::bail;
 use crate::error::Result;
 
 impl DynTensor {
     /// Reduces over everything (result shape [1]) or along `dim` (that dim removed,
     /// as in PyTorch; a rank-1 input gives shape [1]).
     pub fn reduce(self, op: Reduce, dim: Option<i64>) -> Result<DynTensor> {
+        if matches!(op, Reduce::Var | Reduce::Std) {
+            let n = match dim {
+                None => self.numel(),
+                Some(d) => self.shape()[norm_dim(d, self.rank(), op.name())?],
+            };
+            if n < 2 {
+                bail!(
+                    "{}: one value has no spread (the unbiased estimate divides by n - 1 = 0; PyTorch gives nan)",
+                    op.name()
+                );
+            }
+        }
         match dim {
             None => {
                 let n = self.numel();
