@@ -150,6 +150,7 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
     let (program, view) = with_view(&mut engine, &opts.script, &source, &out_dir);
     let outcome = program.and_then(|ast| {
         view.lock().unwrap_or_else(|p| p.into_inner()).enter(0);
+        let _refresher = run_view::Refresher::start(&view);
         engine.run_ast(&ast).map_err(Failure::Run)
     });
     let stopped_on_nan = ctx.nan.lock().unwrap().stopped;

@@ -98,7 +98,8 @@ pre.error{background:#fdecec;color:#a00;border:1px solid #d33;margin:.5em .8em;b
 pre.error.interrupted{background:#fff4e0;color:#850;border-color:#e90}\
 .ok{border-left-color:#2a2}.reused{border-left-color:#58c}.failed{border-left-color:#d33}.running{border-left-color:#e90}\
 .interrupted{border-left-color:#e90}.pending{opacity:.6}.status{font-weight:normal}\
-.imgs{padding:.5em .8em}.imgs img{max-width:100%;image-rendering:pixelated;margin:.2em;border:1px solid #ccc}";
+.imgs{padding:.5em .8em}.imgs img{max-width:100%;image-rendering:pixelated;margin:.2em;border:1px solid #ccc}\
+.imgs.many img{max-width:23%}";
 
 const RELOAD: &str = "<script>\nconst y = sessionStorage.getItem('ganbook-y');\
 if (y !== null) window.scrollTo(0, +y);\nsetTimeout(() => { sessionStorage.setItem('ganbook-y', window.scrollY); location.reload(); }, 1500);\n</script>";
@@ -146,10 +147,15 @@ pub fn render(page: &Page) -> String {
             );
         }
         if !c.images.is_empty() {
-            h += "<div class=\"imgs\">";
+            // many frames (a training run's snapshots) as thumbnails, each a link to itself
+            let many = if c.images.len() > 4 { " many" } else { "" };
+            h += &format!("<div class=\"imgs{many}\">");
             for img in &c.images {
                 let src = img.to_string_lossy().replace('\\', "/");
-                h += &format!("<img src=\"{}\" title=\"{0}\">", escape(&src));
+                h += &format!(
+                    "<a href=\"{0}\"><img src=\"{0}\" title=\"{0}\"></a>",
+                    escape(&src)
+                );
             }
             h += "</div>\n";
         }

@@ -10,13 +10,15 @@ use super::{Record, Status};
 use rhai::{AST, Stmt};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The function the markers become: `__ganbook_cell(index);`.
 pub const ENTER: &str = "__ganbook_cell";
 
-/// How often the page is rewritten while a cell prints (besides at every cell's start and
-/// at the end).
+/// How often the page is rewritten while a cell runs (besides at every cell's start and at
+/// the end), so that what a long cell prints and draws shows up.
 const REFRESH: Duration = Duration::from_secs(2);
 
 pub struct RunView {
@@ -110,7 +112,13 @@ impl RunView {
         let r = &mut self.records[self.current];
         r.output.push_str(line);
         r.output.push('\n');
-        if self.written.elapsed() >= REFRESH {
+    }
+
+    /// Rewrites the page if a cell runs and [`REFRESH`] has passed since the last write.
+    fn tick(&mut self) {
+        if self.written.elapsed() >= REFRESH
+            && self.records.get(self.current).map(|r| r.status) == Some(Status::Running)
+        {
             self.write(RunState::Running);
         }
     }
@@ -168,5 +176,37 @@ impl RunView {
             now: SystemTime::now(),
         });
         self.written = Instant::now();
+    }
+}
+
+/// A thread that keeps the page of a running view fresh; it stops when dropped.
+pub struct Refresher {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Refresher {
+    pub fn start(view: &Arc<Mutex<RunView>>) -> Refresher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, v) = (stop.clone(), view.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                v.lock().unwrap_or_else(|p| p.into_inner()).tick();
+            }
+        });
+        Refresher {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Refresher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
