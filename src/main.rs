@@ -23,13 +23,15 @@ enum Command {
     /// Run a script; results go to outputs/<script-name>/ (or --out).
     Run {
         script: PathBuf,
-        /// Override a param("name", default) in the script; repeatable.
+        /// Override a param("name", default) in the script; repeatable. A name the script
+        /// has no param for is refused before the run starts.
         #[arg(long = "set", value_name = "NAME=VALUE")]
         sets: Vec<String>,
         /// cpu (default), ndarray, vulkan or cuda; the last three need their cargo feature.
         #[arg(long, default_value = "cpu")]
         device: String,
-        /// Run folder instead of outputs/<script-name>.
+        /// Run folder instead of outputs/<script-name>. A new run moves what a previous run
+        /// left there into previous/<its start time>/ inside it.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed every random number generator before the script starts.

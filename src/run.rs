@@ -1,15 +1,14 @@
 //! `ganbook run FILE` and `ganbook check FILE`: run a script, record run.json.
 
 use crate::error::Result;
+use crate::notebook::run_view::{self, RunView};
 use crate::sandbox::Sandbox;
 use crate::script::{self, context::Context};
 use crate::{device, err, rng};
 use rhai::{Engine, EvalAltResult, ParseError, Position};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 pub struct RunOptions {
     pub script: PathBuf,
@@ -55,6 +54,38 @@ impl RunOptions {
             .to_path_buf()
     }
 
+    /// The run folder: `--out`, or `outputs/<script name>`.
+    pub fn out_dir(&self) -> PathBuf {
+        let stem = self
+            .script
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("run");
+        self.out
+            .clone()
+            .unwrap_or_else(|| Path::new("outputs").join(stem))
+    }
+
+    /// Before a run: refuses a `--set` name the script (`source`) has no `param` for, then
+    /// makes the run folder ready — created, or emptied for a new run by moving the
+    /// previous run aside (said in one line); `--resume` keeps it as it is.
+    pub fn prepare(&self, source: &str, params: &BTreeMap<String, String>) -> Result<PathBuf> {
+        let out_dir = self.out_dir();
+        let mut readable = vec![self.script_dir(), PathBuf::from(".")];
+        readable.extend(self.allow_read.iter().cloned());
+        let sandbox = Sandbox::new(&readable, &[]).unwrap_or_else(|_| Sandbox::permissive());
+        crate::set_check::check_script(source, params, &self.script_dir(), sandbox)?;
+        if self.resume {
+            std::fs::create_dir_all(&out_dir)
+                .map_err(|e| err!("cannot create the run folder {}: {e}", out_dir.display()))?;
+        } else if let Some(moved) =
+            crate::run_folder::prepare(&out_dir, self.out.is_some(), &self.script)?
+        {
+            eprintln!("{}", crate::run_folder::moved_note(&moved));
+        }
+        Ok(out_dir)
+    }
+
     /// The file policy of a run writing to `out_dir`: read the script's folder, the working
     /// folder and `--allow-read`; write `out_dir` and `--allow-write`.
     pub fn sandbox(&self, out_dir: &Path) -> Result<Sandbox> {
@@ -95,18 +126,7 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
     let source = read_script(&opts.script)?;
     let params = parse_sets(&opts.sets)?;
     device::select(&opts.device)?;
-    let stem = opts
-        .script
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("run")
-        .to_string();
-    let out_dir = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("outputs").join(&stem));
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| err!("cannot create the run folder {}: {e}", out_dir.display()))?;
+    let out_dir = opts.prepare(&source, &params)?;
     let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
     opts.apply_limits(&ctx);
     let resumed_from = if opts.resume {
@@ -125,22 +145,23 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
         ctx.sandbox.clone(),
     ));
 
-    let started = SystemTime::now();
-    let clock = Instant::now();
     let name = opts.script.display().to_string();
-    let outcome = match engine.compile(&source) {
-        Err(e) => Err(format_parse_error_in(&name, &source, &e)),
-        Ok(ast) => engine
-            .run_ast(&ast)
-            .map_err(|e| format_eval_error(&name, &e)),
-    };
+    let record = crate::run_record::Started::now(name.clone(), resumed_from);
+    let (program, view) = with_view(&mut engine, &opts.script, &source, &out_dir);
+    let outcome = program.and_then(|ast| {
+        view.lock().unwrap_or_else(|p| p.into_inner()).enter(0);
+        let _refresher = run_view::Refresher::start(&view);
+        engine.run_ast(&ast).map_err(Failure::Run)
+    });
     let stopped_on_nan = ctx.nan.lock().unwrap().stopped;
-    let (status, code, error) = match &outcome {
-        Ok(()) => ("ok", 0, None),
-        Err((msg, true)) => ("interrupted", 130, Some(msg.clone())),
-        Err((msg, false)) if stopped_on_nan => ("nan", 3, Some(msg.clone())),
-        Err((msg, false)) => ("error", 1, Some(msg.clone())),
+    let described = outcome.as_ref().err().map(|f| f.describe(&name));
+    let (status, code) = match &described {
+        None => ("ok", 0),
+        Some((_, true)) => ("interrupted", 130),
+        Some(_) if stopped_on_nan => ("nan", 3),
+        Some(_) => ("error", 1),
     };
+    let error = described.map(|(msg, _)| msg);
     if let Some(msg) = &error {
         eprintln!("{msg}");
     }
@@ -153,33 +174,74 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
     if let Err(e) = ctx.log.lock().unwrap().finish() {
         eprintln!("error: {e}");
     }
-
-    let record = serde_json::json!({
-        "script": name,
-        "script_sha256": hex(&Sha256::digest(source.as_bytes())),
-        "params": { "set": ctx.params, "used": *ctx.used_params.lock().unwrap() },
-        "seed": *ctx.seed.lock().unwrap(),
-        "device": device::current_name(),
-        "started": humantime::format_rfc3339_seconds(started).to_string(),
-        "ended": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        "wall_time_s": clock.elapsed().as_secs_f64(),
-        "status": status,
-        "error": error,
-        "results": ctx.results.lock().unwrap().iter().cloned().collect::<serde_json::Map<_, _>>(),
-        "ganbook_version": env!("CARGO_PKG_VERSION"),
-        "versions": { "ganbook": env!("CARGO_PKG_VERSION"), "burn": "0.22.1", "rhai": "1.27", "rustc_min": env!("CARGO_PKG_RUST_VERSION") },
-        "peak_memory_bytes": crate::logbook::peak_memory_bytes(),
-        "last_step": *ctx.step.lock().unwrap(),
-        "resumed_from": resumed_from,
-        "warnings": ctx.nan.lock().unwrap().warnings.clone(),
-        "nan_count": ctx.nan.lock().unwrap().count,
-        "nan_steps": ctx.nan.lock().unwrap().steps.iter().collect::<Vec<_>>(),
-    });
-    write_atomic(
-        &out_dir.join("run.json"),
-        serde_json::to_string_pretty(&record).unwrap().as_bytes(),
-    )?;
+    record.write(&ctx, &source, status, error.as_deref())?;
+    let mut view = view.lock().unwrap_or_else(|p| p.into_inner());
+    match &outcome {
+        Ok(()) => view.end(crate::notebook::Status::Ok, None, None),
+        Err(f) => {
+            let (text, interrupted) = f.describe(&file_name(&opts.script));
+            let status = if interrupted {
+                crate::notebook::Status::Interrupted
+            } else {
+                crate::notebook::Status::Failed
+            };
+            view.end(status, Some(text), f.line());
+        }
+    }
     Ok(code)
+}
+
+/// The script's file name (how the notebook view names it: relative to its folder).
+fn file_name(script: &Path) -> String {
+    script
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// Compiles `source` for a plain run that shows its cells in index.html: the program (its
+/// `// %%` markers turned into calls that tell the view a cell began, when they are all
+/// top-level statements), and the view, which also gets what the script prints.
+fn with_view(
+    engine: &mut Engine,
+    script: &Path,
+    source: &str,
+    out_dir: &Path,
+) -> (
+    std::result::Result<rhai::AST, Failure>,
+    Arc<std::sync::Mutex<RunView>>,
+) {
+    let cells = crate::notebook::cells::split(source);
+    let marked = engine
+        .compile(run_view::instrument(source, &cells))
+        .ok()
+        .filter(|ast| run_view::markers_at_top_level(ast, &cells));
+    let (program, cells) = match marked {
+        Some(ast) => (Ok(ast), cells),
+        None => match engine.compile(source) {
+            Ok(ast) => (Ok(ast), RunView::whole(source)),
+            // the view shows the syntax error in the cell holding its line
+            Err(e) => (Err(Failure::Syntax(e, source.to_string())), cells),
+        },
+    };
+    let view = Arc::new(std::sync::Mutex::new(RunView::new(
+        &file_name(script),
+        source,
+        &cells,
+        out_dir.to_path_buf(),
+    )));
+    let v = view.clone();
+    engine.register_fn(run_view::ENTER, move |i: rhai::INT| {
+        v.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .enter(i as usize)
+    });
+    let v = view.clone();
+    engine.on_print(move |s| {
+        println!("{s}");
+        v.lock().unwrap_or_else(|p| p.into_inner()).print(s);
+    });
+    (program, view)
 }
 
 /// `ganbook check FILE`: parse only. Exit 0 when the script parses.
@@ -247,6 +309,33 @@ fn at(name: &str, pos: Position) -> String {
         (Some(l), Some(c)) => format!("{name}:{l}:{c}"),
         (Some(l), None) => format!("{name}:{l}"),
         _ => name.to_string(),
+    }
+}
+
+/// Why a script stopped before its end.
+pub enum Failure {
+    /// A syntax error in the source text (kept for the hint it may give).
+    Syntax(ParseError, String),
+    /// A run-time error, or an interruption (Ctrl-C, a save while watching).
+    Run(Box<EvalAltResult>),
+}
+
+impl Failure {
+    /// The message naming the script `name` (`file:line:col: ...`), and whether it was an
+    /// interruption.
+    pub fn describe(&self, name: &str) -> (String, bool) {
+        match self {
+            Failure::Syntax(e, source) => format_parse_error_in(name, source, e),
+            Failure::Run(e) => format_eval_error(name, e),
+        }
+    }
+
+    /// The script's line it happened at, where known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Failure::Syntax(e, _) => e.position().line(),
+            Failure::Run(e) => error_position(e).line(),
+        }
     }
 }
 
@@ -319,10 +408,6 @@ pub fn error_position(e: &EvalAltResult) -> Position {
         inner = next;
     }
     pos
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes a file via a temporary file and a rename, so a reader never sees half of it.

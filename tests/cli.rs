@@ -110,7 +110,7 @@ fn same_seed_prints_identical_losses() {
          let o = adam(g, #{lr: 0.01});\nfor i in 0..20 { let l = mse(g.forward(toy2d(\"grid25\", 32)), 1.0); o.step(l); print(l.item()); }",
     )
     .unwrap();
-    let dir = script.parent().unwrap().to_str().unwrap().to_string();
+    let dir = script.with_file_name("out").to_str().unwrap().to_string();
     let a = ganbook(&["run", script.to_str().unwrap(), "--out", &dir]);
     let b = ganbook(&["run", script.to_str().unwrap(), "--out", &dir]);
     assert!(a.status.success(), "{}", text(&a.stderr));
@@ -127,11 +127,12 @@ fn runtime_error_reports_line_and_status() {
         "let x = randn([2, 3]);\nlet y = randn([3, 3]);\nlet z = x.matmul(y).matmul(x);\n",
     )
     .unwrap();
+    let out = dir.join("out");
     let o = ganbook(&[
         "run",
         script.to_str().unwrap(),
         "--out",
-        dir.to_str().unwrap(),
+        out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
@@ -141,9 +142,18 @@ fn runtime_error_reports_line_and_status() {
         !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
         "{err}"
     );
-    let j = run_json(&dir);
+    let j = run_json(&out);
     assert_eq!(j["status"], "error");
     assert!(j["error"].as_str().unwrap().contains("matmul"));
+    // the view: the error in a red box, the script named relative to its folder
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("<pre class=\"error failed\">error: bad.rhai:3:"),
+        "{html}"
+    );
+    assert!(!html.contains(dir.to_str().unwrap()), "{html}");
+    assert!(html.contains("<span class=\"state error\">error</span>"));
+    assert!(!html.contains("location.reload()"));
 }
 
 #[test]
@@ -199,6 +209,12 @@ fn bad_set_values_are_refused() {
         "{}",
         text(&o.stderr)
     );
+    // the error said it: no warning that steps was never read
+    assert!(
+        !text(&o.stderr).contains("never read"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = ganbook(&["run", "scripts/gan_ring8.rhai", "--set", "steps"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -217,12 +233,13 @@ fn ctrl_c_stops_the_run_as_interrupted() {
         "print(\"started\");\nlet x = 0;\nloop { x += 1; let t = randn([8, 8]).sum(); }\n",
     )
     .unwrap();
+    let out = dir.join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
         .args([
             "run",
             script.to_str().unwrap(),
             "--out",
-            dir.to_str().unwrap(),
+            out.to_str().unwrap(),
         ])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -232,7 +249,17 @@ fn ctrl_c_stops_the_run_as_interrupted() {
     Command::new("kill").args(["-INT", &pid]).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    assert_eq!(run_json(&dir)["status"], "interrupted");
+    assert_eq!(run_json(&out)["status"], "interrupted");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("<span class=\"state stopped\">stopped</span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<pre class=\"error interrupted\">interrupted at forever.rhai"),
+        "{html}"
+    );
+    assert!(!html.contains("location.reload()"));
 }
 
 #[test]
@@ -371,7 +398,7 @@ fn thread_counts_agree() {
            let l = bce_logits(D.forward(fake), 1.0);\n  og.step(l);\n  print(l.item());\n}",
     )
     .unwrap();
-    let dir = script.parent().unwrap().to_str().unwrap().to_string();
+    let dir = script.with_file_name("out").to_str().unwrap().to_string();
     let losses = |threads: &str| -> Vec<f64> {
         let out = Command::new(env!("CARGO_BIN_EXE_ganbook"))
             .args(["run", script.to_str().unwrap(), "--out", &dir])

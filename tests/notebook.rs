@@ -110,11 +110,8 @@ fn a_failing_cell_stops_and_a_fix_reruns_from_it() {
     let mut nb = notebook(&dir, &bad);
     let o = nb.update().unwrap();
     assert_eq!(o.failed, Some(2));
-    assert!(
-        nb.records[2].output.contains("nb.rhai:11:"),
-        "{}",
-        nb.records[2].output
-    );
+    let error = nb.records[2].error.clone().unwrap_or_default();
+    assert!(error.starts_with("error: nb.rhai:11:"), "{error}");
     std::fs::write(dir.join("nb.rhai"), SCRIPT).unwrap();
     let o = nb.update().unwrap();
     assert_eq!((o.reused, o.ran), (vec![0, 1], vec![2]));

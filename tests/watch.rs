@@ -100,6 +100,12 @@ fn edits_rerun_from_the_first_changed_cell() {
     let html = std::fs::read_to_string(dir.join("out/index.html")).unwrap();
     assert!(html.contains("class=\"cell failed\""), "{html}");
     assert!(html.contains("location.reload()"));
+    // the error in a red box, naming the script relative to its folder
+    assert!(
+        html.contains("<pre class=\"error failed\">error: nb.rhai:2:"),
+        "{html}"
+    );
+    assert!(!html.contains(dir.to_str().unwrap()), "{html}");
 }
 
 #[test]
@@ -126,4 +132,62 @@ fn the_notebook_bench_reruns_only_the_last_cell() {
     assert_eq!(times.len(), 2);
     assert_eq!(summaries[0], "%% done: reused [] ran [1,2,3]");
     assert_eq!(summaries[1..], ["%% done: reused [1,2] ran [3]"; 2]);
+}
+
+/// Waits (up to 20 s) for `path` to exist and satisfy `ok`; its text.
+fn wait_for_file(path: &std::path::Path, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..2000 {
+        if let Ok(t) = std::fs::read_to_string(path)
+            && ok(&t)
+        {
+            return t;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{} never came", path.display());
+}
+
+#[test]
+fn the_watcher_writes_run_json_and_its_view_says_when_it_stopped() {
+    let dir = temp_dir("stopped");
+    let script = dir.join("nb.rhai");
+    std::fs::write(
+        &script,
+        format!("// a notebook to watch\n{}", SCRIPT.replace("N", "10")),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    // an earlier run's folder: moved aside when the watcher starts
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("run.json"), "{}").unwrap();
+    let mut w = Watch::start(&script, &out);
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [] ran [1,2,3]");
+    assert_eq!(std::fs::read_dir(out.join("previous")).unwrap().count(), 1);
+    let json = wait_for_file(&out.join("run.json"), |t| t.contains("\"status\": \"ok\""));
+    assert!(json.contains("\"script\""), "{json}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<div class=\"about\">a notebook to watch</div>"));
+    assert!(html.contains("state watching") && html.contains("location.reload()"));
+    assert_eq!(
+        html.matches("<section").count(),
+        3,
+        "the comment is no cell"
+    );
+
+    let pid = w.child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert_eq!(w.child.wait().unwrap().code(), Some(130));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(j["status"], "stopped");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("<span class=\"state stopped\">stopped</span>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("location.reload()"),
+        "a stopped watcher's page stays still"
+    );
+    assert!(html.contains("<a href=\"run.json\">"));
 }

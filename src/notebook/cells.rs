@@ -32,21 +32,54 @@ pub fn is_marker(line: &str) -> bool {
     line.trim_start().starts_with("// %%")
 }
 
-/// The cells of `text`. Lines before the first marker form a cell of their own unless they
+/// How many lines the script's header takes: the comment lines (and blank lines) it starts
+/// with, before its first code or marker line.
+fn header_lines(text: &str) -> usize {
+    text.lines()
+        .take_while(|l| {
+            let t = l.trim();
+            !is_marker(l) && (t.is_empty() || t.starts_with("//"))
+        })
+        .count()
+}
+
+/// The comment block a script starts with (before its first code or `// %%` line), without
+/// the `//`: the notebook's description. None when the script starts with code.
+pub fn header(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .take(header_lines(text))
+        .map(|l| {
+            let t = l.trim();
+            let t = t.strip_prefix("//").unwrap_or(t);
+            t.strip_prefix(' ').unwrap_or(t)
+        })
+        .collect();
+    let joined = lines.join("\n");
+    let trimmed = joined.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// The cells of `text`. The comment block the script starts with is its [`header`], not a
+/// cell; the lines after it and before the first marker form a cell of their own unless they
 /// are blank; a script without markers is one cell.
 pub fn split(text: &str) -> Vec<Cell> {
     let mut cells: Vec<Cell> = Vec::new();
+    let skip = header_lines(text);
     let mut current = Cell {
         title: String::new(),
-        line: 1,
+        line: skip + 1,
         source: String::new(),
         imports: Vec::new(),
     };
-    for (i, line) in text.lines().enumerate() {
+    // whether `current` began at a marker (kept even when empty) or is the text before one
+    let mut marked = false;
+    for (i, line) in text.lines().enumerate().skip(skip) {
         if is_marker(line) {
-            if !current.source.trim().is_empty() || !cells.is_empty() || current.line > 1 {
+            if marked || !current.source.trim().is_empty() {
                 cells.push(std::mem::take(&mut current));
             }
+            marked = true;
             let title = line.trim_start()["// %%".len()..].trim().to_string();
             current = Cell {
                 title,
@@ -115,6 +148,24 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].title, "");
         assert_eq!(split("let x = 1;\n").len(), 1);
+    }
+
+    #[test]
+    fn the_leading_comment_block_is_the_header_not_a_cell() {
+        let text = "// ring8: a demo\n//\n// of two runs\n\nlet a = 1;\n// %% train\nlet b = 2;\n";
+        assert_eq!(
+            header(text).as_deref(),
+            Some("ring8: a demo\n\nof two runs")
+        );
+        let c = split(text);
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].line, c[0].source.as_str()), (5, "let a = 1;\n"));
+        assert_eq!(c[0].padded().lines().nth(4), Some("let a = 1;"));
+        let only_comments = split("// about\n// %% a\nx\n// %% b\ny\n");
+        assert_eq!(only_comments.len(), 2);
+        assert_eq!(only_comments[0].title, "a");
+        assert_eq!(header("let x = 1; // not a header\n"), None);
+        assert_eq!(header("// %% a\nx\n"), None);
     }
 
     #[test]

@@ -5,11 +5,12 @@
 pub mod cells;
 pub mod html;
 pub mod modules;
+pub mod run_view;
 pub mod snapshot;
 pub mod watch;
 
 use crate::error::Result;
-use crate::run::{format_eval_error, format_parse_error, format_parse_error_in};
+use crate::run::Failure;
 use crate::script::{self, context::Context};
 use cells::Cell;
 use rhai::Engine;
@@ -49,6 +50,9 @@ pub struct Record {
     pub source: String,
     pub status: Status,
     pub output: String,
+    /// Why the cell failed or where it was interrupted, file names relative to the script's
+    /// folder.
+    pub error: Option<String>,
     /// Images the cell wrote, relative to the run folder.
     pub images: Vec<PathBuf>,
     pub seconds: f64,
@@ -78,9 +82,15 @@ pub struct Notebook {
     /// Module name -> its text when the cells importing it last ran.
     modules: BTreeMap<String, Option<String>>,
     pub records: Vec<Record>,
+    /// The script's header comment, for the view.
+    header: Option<String>,
     printed: Arc<Mutex<String>>,
-    /// Whether index.html reloads itself (while watching).
-    pub live: bool,
+    /// The script as errors in the terminal name it (as typed on the command line).
+    pub name: String,
+    /// What index.html says the run is doing; while watching, an update ends in `Watching`.
+    pub state: html::RunState,
+    /// Whether a watcher re-runs the notebook on saves.
+    pub watching: bool,
     /// Print progress lines to the terminal.
     pub verbose: bool,
 }
@@ -120,8 +130,11 @@ impl Notebook {
             completed: 0,
             modules: BTreeMap::new(),
             records: Vec::new(),
+            header: None,
             printed,
-            live: false,
+            name: path.display().to_string(),
+            state: html::RunState::Running,
+            watching: false,
             verbose: true,
         }
     }
@@ -161,6 +174,8 @@ impl Notebook {
         let text = std::fs::read_to_string(&self.path)
             .map_err(|e| crate::err!("cannot read script {}: {e}", self.path.display()))?;
         let cells = cells::split(&text);
+        self.header = cells::header(&text);
+        self.state = html::RunState::Running;
         let resolver = modules::Resolver::new(&self.resolver_dir);
         let module_texts: BTreeMap<String, Option<String>> = cells
             .iter()
@@ -185,6 +200,7 @@ impl Notebook {
                     source: c.source.clone(),
                     status: Status::Pending,
                     output: String::new(),
+                    error: None,
                     images: Vec::new(),
                     seconds: 0.0,
                     started: None,
@@ -203,6 +219,7 @@ impl Notebook {
             self.say(&format!("{}: reused", self.cells[i].label(i)));
         }
         if start == self.cells.len() {
+            self.finish(&outcome);
             return Ok(outcome);
         }
         let from = if start == 0 {
@@ -238,14 +255,28 @@ impl Notebook {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .flush();
-        self.write_html();
+        self.finish(&outcome);
         Ok(outcome)
+    }
+
+    /// Sets the view's state after an update and writes it.
+    fn finish(&mut self, outcome: &Outcome) {
+        self.state = if self.watching {
+            html::RunState::Watching
+        } else if outcome.failed.is_some() {
+            html::RunState::Failed
+        } else if outcome.interrupted.is_some() {
+            html::RunState::Stopped
+        } else {
+            html::RunState::Finished
+        };
+        self.write_html();
     }
 
     fn run_cell(&mut self, i: usize, live: &mut snapshot::Live) -> Status {
         let cell = self.cells[i].clone();
         let label = cell.label(i);
-        let name = self.path.display().to_string();
+        let name = self.name.clone();
         self.printed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -261,23 +292,25 @@ impl Notebook {
             let ast = self
                 .engine
                 .compile_with_scope(&live.scope, &source)
-                .map_err(|e| format_parse_error_in(&name, &source, &e))?;
+                .map_err(|e| Failure::Syntax(e, source.clone()))?;
+            let imports_text = live.imports.join("\n");
             let imports = self
                 .engine
-                .compile(live.imports.join("\n"))
-                .map_err(|e| format_parse_error(&name, &e))?;
+                .compile(&imports_text)
+                .map_err(|e| Failure::Syntax(e, imports_text.clone()))?;
             live.functions = live.functions.merge(&ast.clone_functions_only());
             let program = imports.merge(&live.functions.merge(&ast));
             self.engine
                 .run_ast_with_scope(&mut live.scope, &program)
-                .map_err(|e| format_eval_error(&name, &e))
+                .map_err(Failure::Run)
         })();
         let seconds = clock.elapsed().as_secs_f64();
-        let mut output = self
+        let output = self
             .printed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let mut error = None;
         let status = match result {
             Ok(()) => {
                 for (_, stmt) in &cell.imports {
@@ -288,9 +321,9 @@ impl Notebook {
                 self.say(&format!("{label}: ok in {seconds:.2} s"));
                 Status::Ok
             }
-            Err((msg, interrupted)) => {
-                output.push_str(&msg);
-                output.push('\n');
+            Err(failure) => {
+                let (msg, interrupted) = failure.describe(&name);
+                error = Some(failure.describe(&self.file_name()).0);
                 if interrupted {
                     self.say(&format!("{label}: interrupted after {seconds:.2} s"));
                     Status::Interrupted
@@ -305,6 +338,7 @@ impl Notebook {
         let r = &mut self.records[i];
         r.status = status;
         r.output = output;
+        r.error = error;
         r.seconds = seconds;
         r.images = after
             .into_iter()
@@ -320,18 +354,23 @@ impl Notebook {
         }
     }
 
-    pub fn write_html(&self) {
-        let title = self
-            .path
+    /// The script's file name: how the view names it (relative to the script's folder).
+    fn file_name(&self) -> String {
+        self.path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let page = html::render(&title, &self.records, self.live, SystemTime::now());
-        if let Err(e) =
-            crate::run::write_atomic(&self.ctx.out_dir.join("index.html"), page.as_bytes())
-        {
-            eprintln!("error: {e}");
-        }
+            .unwrap_or_default()
+    }
+
+    pub fn write_html(&self) {
+        html::write(&html::Page {
+            title: &self.file_name(),
+            header: self.header.as_deref(),
+            state: self.state,
+            cells: &self.records,
+            out_dir: &self.ctx.out_dir,
+            now: SystemTime::now(),
+        });
     }
 
     pub fn context(&self) -> &Arc<Context> {

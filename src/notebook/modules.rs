@@ -56,6 +56,14 @@ impl Resolver {
                 .map(|(_, s)| s.to_string()),
         }
     }
+
+    /// As [`Resolver::text`], None for a file the sandbox does not let the script read.
+    pub fn readable_text(&self, name: &str) -> Option<String> {
+        if let Some(file) = self.locate(name) {
+            self.sandbox.read(&file).ok()?;
+        }
+        self.text(name)
+    }
 }
 
 impl ModuleResolver for Resolver {

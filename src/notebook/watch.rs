@@ -41,16 +41,9 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     let params = crate::run::parse_sets(&opts.sets)?;
     device::select(&opts.device)?;
     let script = canonical(&opts.script);
-    if !script.is_file() {
-        return Err(err!("cannot read script {}", opts.script.display()));
-    }
-    let stem = script.file_stem().and_then(|s| s.to_str()).unwrap_or("run");
-    let out_dir = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("outputs").join(stem));
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| err!("cannot create the run folder {}: {e}", out_dir.display()))?;
+    let source = std::fs::read_to_string(&script)
+        .map_err(|e| err!("cannot read script {}: {e}", opts.script.display()))?;
+    let out_dir = opts.prepare(&source, &params)?;
     let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
     opts.apply_limits(&ctx);
     ctx.log.lock().unwrap().quiet = true;
@@ -90,7 +83,9 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     .map_err(|e| err!("cannot watch files: {e}"))?;
 
     let mut nb = Notebook::new(&script, &ctx);
-    nb.live = true;
+    nb.name = opts.script.display().to_string();
+    nb.watching = true;
+    let record = crate::run_record::Started::now(nb.name.clone(), None);
     let mut watched: Vec<PathBuf> = Vec::new();
     let dir = canonical(script.parent().unwrap_or(Path::new(".")));
     watcher
@@ -105,10 +100,22 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     loop {
         remember(&shared, &nb);
         ctx.clear_interrupt();
-        match nb.update() {
-            Ok(o) => println!("%% done: {}", summary(&o)),
-            Err(e) => eprintln!("error: {e}"),
-        }
+        let (status, error) = match nb.update() {
+            Ok(o) => {
+                println!("%% done: {}", summary(&o));
+                let error = nb.records.iter().find_map(|r| r.error.clone());
+                match (o.failed, o.interrupted) {
+                    (Some(_), _) => ("error", error),
+                    (_, Some(_)) => ("interrupted", error),
+                    _ => ("ok", None),
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ("error", Some(e.to_string()))
+            }
+        };
+        write_record(&record, &nb, status, error.as_deref());
         let _ = std::io::Write::flush(&mut std::io::stdout());
         // Watch the folders of the script and its modules (editors save by renaming).
         for f in nb.watched_files() {
@@ -123,6 +130,8 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
         remember_new(&shared, &nb);
         loop {
             if quit.load(Ordering::Relaxed) {
+                nb.state = super::html::RunState::Stopped;
+                write_record(&record, &nb, "stopped", error.as_deref());
                 println!("stopped");
                 return Ok(130);
             }
@@ -134,6 +143,21 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
             }
         }
     }
+}
+
+/// Writes run.json as a plain run does (the script as it is now, `status` ok, error,
+/// interrupted or stopped), then the view, which links it.
+fn write_record(
+    record: &crate::run_record::Started,
+    nb: &Notebook,
+    status: &str,
+    error: Option<&str>,
+) {
+    let source = std::fs::read_to_string(&nb.watched_files()[0]).unwrap_or_default();
+    if let Err(e) = record.write(nb.context(), &source, status, error) {
+        eprintln!("error: {e}");
+    }
+    nb.write_html();
 }
 
 /// Records the files' contents as the update about to start will read them.

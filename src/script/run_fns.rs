@@ -51,7 +51,11 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         move |name: &str, default: Dynamic| {
             call("param", || {
                 let value = match c.params.get(name) {
-                    Some(text) => convert_param(name, text, &default)?,
+                    Some(text) => convert_param(name, text, &default).inspect_err(|_| {
+                        // read, but refused: the error says so; no "never read" warning
+                        let mut used = c.used_params.lock().unwrap();
+                        used.insert(name.to_string(), serde_json::Value::Null);
+                    })?,
                     None => default,
                 };
                 c.used_params
