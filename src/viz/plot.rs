@@ -173,14 +173,16 @@ pub fn lines(series: &[(String, Vec<(f64, f64)>)], opts: &PlotOptions) -> Result
 }
 
 /// The legend's box as fractions of the plot area's width and height (with some room):
-/// a 20 px line sample, the longest label at about 9 px a character, 22 px a row.
+/// a 20 px line sample, the longest label at about 9 px a character, 22 px a row, and
+/// the gap plotters leaves between the box and the plot's edge.
 fn legend_size(series: &[(String, Vec<(f64, f64)>)]) -> (f64, f64) {
     let chars = series
         .iter()
         .map(|(n, _)| n.chars().count())
         .max()
         .unwrap_or(0);
-    let (w, h) = (50.0 + 9.0 * chars as f64, 14.0 + 22.0 * series.len() as f64);
+    // plus 16 px of clearance around it, so a line does not graze its edge
+    let (w, h) = (66.0 + 9.0 * chars as f64, 30.0 + 22.0 * series.len() as f64);
     // the plot area: the picture less the label areas, margins and caption
     let (area_w, area_h) = (WIDTH as f64 - 100.0, HEIGHT as f64 - 105.0);
     ((w / area_w).min(1.0), (h / area_h).min(0.9))
