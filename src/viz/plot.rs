@@ -105,6 +105,8 @@ pub fn lines(series: &[(String, Vec<(f64, f64)>)], opts: &PlotOptions) -> Result
         .collect();
     let raw: Vec<Vec<(f64, f64)>> = series.iter().map(|(_, p)| p.clone()).collect();
     let (corner, headroom) = place_legend(&raw, (x0, x1), (y0, y1), legend_size(&series));
+    // ticks in the headroom would name values no series reaches ("10" modes of 8)
+    let labelled_top = y1;
     if headroom > 0.0 {
         y1 += (y1 - y0) * headroom / (1.0 - headroom);
     }
@@ -125,7 +127,13 @@ pub fn lines(series: &[(String, Vec<(f64, f64)>)], opts: &PlotOptions) -> Result
             opts.ylabel.clone()
         };
         let x_tick = |v: &f64| tick_label(*v, x_whole);
-        let y_tick = |v: &f64| tick_label(*v, y_whole);
+        let y_tick = |v: &f64| {
+            if *v > labelled_top {
+                String::new()
+            } else {
+                tick_label(*v, y_whole)
+            }
+        };
         chart
             .configure_mesh()
             .x_desc(&opts.xlabel)

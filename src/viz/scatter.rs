@@ -186,7 +186,7 @@ fn side_strip(
     if hidden > 0 {
         strip
             .draw(&Text::new(
-                format!("{hidden} points"),
+                format!("{hidden} point{}", if hidden == 1 { "" } else { "s" }),
                 (6, y - 6),
                 small.clone(),
             ))
