@@ -42,6 +42,7 @@ fn grids_are_named_by_step_and_make_a_gif() {
         }
         grid(rand([4, 1, 32, 32]), "gray", #{ range: [0, 1], padding: 0 });
         gif("samples/step", "progress", #{ fps: 4 });
+        gif("samples/step", "labelled", #{ label: true });
         "#,
     )
     .unwrap();
@@ -58,6 +59,13 @@ fn grids_are_named_by_step_and_make_a_gif() {
     let frames = dec.into_frames().collect_frames().unwrap();
     assert_eq!(frames.len(), 3);
     assert_eq!(frames[0].buffer().dimensions(), (200, 134));
+    let file = std::fs::File::open(out.join("plots/labelled.gif")).unwrap();
+    let dec = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(file)).unwrap();
+    let frames = dec.into_frames().collect_frames().unwrap();
+    assert_eq!(
+        frames[2].buffer().dimensions(),
+        (200, 134 + ganbook::viz::gif::LABEL_BAND)
+    );
 }
 
 #[test]

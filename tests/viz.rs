@@ -215,3 +215,33 @@ fn the_probability_bar_is_centred_and_just_wide_enough() {
     let (lo, hi) = frame::probability_range(&[0.35, 0.6]);
     assert!((lo - 0.3).abs() < 1e-12 && (hi - 0.7).abs() < 1e-12);
 }
+
+#[test]
+fn labelled_frames_say_their_step() {
+    use std::path::Path;
+    assert_eq!(
+        gif::frame_label(Path::new("out/samples/step_000300.png")),
+        "step 300"
+    );
+    assert_eq!(
+        gif::frame_label(Path::new("out/samples/step_000000.png")),
+        "step 0"
+    );
+    assert_eq!(
+        gif::frame_label(Path::new("out/samples/final.png")),
+        "final"
+    );
+    let frame = image::RgbaImage::from_pixel(50, 40, image::Rgba([10, 20, 30, 255]));
+    let out = gif::labelled(vec![frame], &["step 300".into()]).unwrap();
+    assert_eq!(out[0].dimensions(), (50, 40 + gif::LABEL_BAND));
+    // the frame sits under the band, and the band holds dark text on white
+    assert_eq!(out[0].get_pixel(0, gif::LABEL_BAND).0, [10, 20, 30, 255]);
+    let band_dark = (0..50)
+        .flat_map(|x| (0..gif::LABEL_BAND).map(move |y| (x, y)))
+        .filter(|&(x, y)| out[0].get_pixel(x, y).0[0] < 128)
+        .count();
+    assert!(
+        band_dark > 20,
+        "the label is drawn: {band_dark} dark pixels"
+    );
+}

@@ -181,19 +181,29 @@ fn points(v: &Dynamic, what: &str) -> Result<Vec<(f64, f64)>> {
 
 /// One series (`prefixes` of one) as is, or several laid side by side, frame k of each.
 fn gif(ctx: &Context, prefixes: &[String], name: &str, m: &Map) -> Result<String> {
-    let o = Options::new(m, "gif", &["fps"])?;
+    let o = Options::new(m, "gif", &["fps", "label"])?;
     let fps = o.f64("fps", 5.0)?;
     let series: Vec<_> = prefixes
         .iter()
         .map(|p| viz::gif::frames(&ctx.out_dir, p))
         .collect::<Result<_>>()?;
-    let bytes = match series.as_slice() {
+    let mut images = match series.as_slice() {
         [] => bail!(
             "gif: give at least one frame prefix, e.g. gif([\"plain/step\", \"pacgan/step\"], name)"
         ),
-        [one] => viz::gif::encode(one, fps)?,
-        many => viz::gif::encode_images(viz::gif::side_by_side(many)?, fps)?,
+        [one] => viz::gif::load(one)?,
+        many => viz::gif::side_by_side(many)?,
     };
+    if o.bool("label", false)? {
+        // the longest series names the frames (shorter ones hold their last frame)
+        let longest = series
+            .iter()
+            .max_by_key(|s| s.len())
+            .map_or(&[][..], |s| &s[..]);
+        let labels: Vec<String> = longest.iter().map(|f| viz::gif::frame_label(f)).collect();
+        images = viz::gif::labelled(images, &labels)?;
+    }
+    let bytes = viz::gif::encode_images(images, fps)?;
     let path = ctx.output_path(name, "plots", "gif")?;
     crate::logbook::ensure_parent(&path)?;
     crate::run::write_atomic(&path, &bytes)?;
@@ -338,7 +348,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "gif",
-        "gif(prefix, name, #{fps}) -> string\nAn animation of the PNG frames saved under prefix (e.g. \"samples/step\"), in name order, at fps frames per second (default 5): plots/<name>.gif.",
+        "gif(prefix, name, #{fps, label}) -> string\nAn animation of the PNG frames saved under prefix (e.g. \"samples/step\"), in name order, at fps frames per second (default 5): plots/<name>.gif. label: true puts each frame's step (\"step 300\" from step_000300.png) in a band above it, for frames such as sample grids that carry no caption.",
         move |prefix: &str, name: &str, m: Map| {
             call("gif", || gif(&c, &[prefix.to_string()], name, &m))
         },
@@ -356,7 +366,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "gif",
-        "gif([prefix, ...], name, #{fps}) -> string\nSeveral series side by side, e.g. gif([\"plain/step\", \"pacgan/step\"], \"side_by_side\"): frame k shows frame k of each series, left to right (a series with fewer frames holds its last one): plots/<name>.gif.",
+        "gif([prefix, ...], name, #{fps, label}) -> string\nSeveral series side by side, e.g. gif([\"plain/step\", \"pacgan/step\"], \"side_by_side\"): frame k shows frame k of each series, left to right (a series with fewer frames holds its last one): plots/<name>.gif.",
         move |prefixes: Array, name: &str, m: Map| {
             call("gif", || gif(&c, &strings(&prefixes, "gif")?, name, &m))
         },

@@ -89,6 +89,59 @@ pub fn side_by_side(series: &[Vec<PathBuf>]) -> Result<Vec<RgbaImage>> {
     Ok(out)
 }
 
+/// Height of the band [`labelled`] adds above each frame.
+pub const LABEL_BAND: u32 = 26;
+
+/// The label of a frame file: "step 300" for `step_000300.png`, else the file's name.
+pub fn frame_label(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let step = stem
+        .rsplit_once('_')
+        .and_then(|(_, n)| n.parse::<u64>().ok());
+    match step {
+        Some(k) => format!("step {k}"),
+        None => stem,
+    }
+}
+
+/// Each frame with a white band above it holding its label (a sample grid carries no
+/// caption of its own, so without it a progress GIF does not say which step is showing).
+pub fn labelled(frames: Vec<RgbaImage>, labels: &[String]) -> Result<Vec<RgbaImage>> {
+    use plotters::prelude::*;
+    super::font::ensure();
+    frames
+        .into_iter()
+        .zip(labels)
+        .map(|(frame, label)| {
+            let (w, h) = frame.dimensions();
+            let mut band = vec![255u8; (w * LABEL_BAND * 3) as usize];
+            {
+                let area =
+                    BitMapBackend::with_buffer(&mut band, (w, LABEL_BAND)).into_drawing_area();
+                let font = (super::font::FAMILY, 16).into_font().color(&BLACK);
+                area.draw(&Text::new(label.as_str(), (6, 4), font))
+                    .map_err(|e| err!("gif: cannot draw a label: {e:?}"))?;
+                area.present()
+                    .map_err(|e| err!("gif: cannot draw a label: {e:?}"))?;
+            }
+            let band = image::RgbImage::from_raw(w, LABEL_BAND, band)
+                .ok_or_else(|| err!("gif: label band has the wrong size"))?;
+            let mut out = RgbaImage::from_pixel(w, h + LABEL_BAND, Rgba([255, 255, 255, 255]));
+            image::imageops::overlay(
+                &mut out,
+                &image::DynamicImage::ImageRgb8(band).to_rgba8(),
+                0,
+                0,
+            );
+            image::imageops::overlay(&mut out, &frame, 0, LABEL_BAND as i64);
+            Ok(out)
+        })
+        .collect()
+}
+
 /// Encodes the frames (all of one size) as a looping GIF at `fps` frames per second.
 pub fn encode(files: &[PathBuf], fps: f64) -> Result<Vec<u8>> {
     encode_images(load(files)?, fps)
