@@ -38,6 +38,7 @@ fn ring8_quick_run_writes_run_json() {
     for f in [
         "plots/plain.gif",
         "plots/pacgan.gif",
+        "plots/side_by_side.gif",
         "plots/modes_covered.png",
         "metrics.jsonl",
     ] {

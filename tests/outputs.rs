@@ -42,6 +42,7 @@ fn grids_are_named_by_step_and_make_a_gif() {
         }
         grid(rand([4, 1, 32, 32]), "gray", #{ range: [0, 1], padding: 0 });
         gif("samples/step", "progress", #{ fps: 4 });
+        gif("samples/step", "labelled", #{ label: true });
         "#,
     )
     .unwrap();
@@ -58,6 +59,13 @@ fn grids_are_named_by_step_and_make_a_gif() {
     let frames = dec.into_frames().collect_frames().unwrap();
     assert_eq!(frames.len(), 3);
     assert_eq!(frames[0].buffer().dimensions(), (200, 134));
+    let file = std::fs::File::open(out.join("plots/labelled.gif")).unwrap();
+    let dec = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(file)).unwrap();
+    let frames = dec.into_frames().collect_frames().unwrap();
+    assert_eq!(
+        frames[2].buffer().dimensions(),
+        (200, 134 + ganbook::viz::gif::LABEL_BAND)
+    );
 }
 
 #[test]
@@ -136,7 +144,7 @@ fn scatter2d_draws_points_heatmap_and_arrows() {
     for p in [&plain, &with_critic] {
         assert_eq!(
             image::open(p).expect("a PNG").to_rgb8().dimensions(),
-            (600, 600)
+            (ganbook::viz::scatter::WIDTH, ganbook::viz::scatter::HEIGHT)
         );
     }
     let (a, b) = (colours(Path::new(&plain)), colours(Path::new(&with_critic)));
@@ -157,4 +165,115 @@ fn scatter2d_draws_points_heatmap_and_arrows() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("generator_arrows needs a critic"), "{err}");
+}
+
+#[test]
+fn gif_lays_several_series_side_by_side() {
+    let out = tmp("side");
+    run(
+        &out,
+        r#"
+        for step in 0..3 {
+            log(step, #{ x: 1 });
+            grid(rand([6, 3, 8, 8]) * 2 - 1, "left/step", #{ nrow: 3 });
+            if step < 2 { grid(rand([4, 1, 8, 8]), "right/step", #{ nrow: 2 }); }
+        }
+        gif(["left/step", "right/step"], "both", #{ fps: 4 });
+        "#,
+    )
+    .unwrap();
+    let file = std::fs::File::open(out.join("plots/both.gif")).unwrap();
+    let dec = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(file)).unwrap();
+    use image::AnimationDecoder;
+    let frames = dec.into_frames().collect_frames().unwrap();
+    assert_eq!(frames.len(), 3, "the longer series sets the count");
+    // left frames are 3 * 66 + 2 wide, 2 * 66 + 2 tall; right ones 2 * 66 + 2 square
+    assert_eq!(
+        frames[0].buffer().dimensions(),
+        (3 * 66 + 2 + 2 * 66 + 2, 2 * 66 + 2)
+    );
+    let e = run(&out, r#"gif(["left/step", 3], "bad");"#).unwrap_err();
+    assert!(e.contains("expected strings"), "{e}");
+}
+
+/// The pixels drawn in the real points' colour.
+fn real_pixels(path: &str) -> Vec<(u32, u32)> {
+    let img = image::open(path).unwrap().to_rgb8();
+    img.enumerate_pixels()
+        .filter(|(_, _, p)| p.0 == [0, 120, 50])
+        .map(|(x, y, _)| (x, y))
+        .collect()
+}
+
+#[test]
+fn scatter_frames_of_a_series_keep_their_axes() {
+    let out = tmp("frames");
+    let ctx = Context::new(BTreeMap::new(), out.clone());
+    let engine = script::engine(&ctx);
+    // the same real points at two steps, generated points near the centre, then near a corner
+    let paths: rhai::Array = engine
+        .eval(
+            r#"let r = toy2d("ring8", 200);
+               log(0, #{ x: 1 });
+               let a = scatter2d(r, randn([100, 2]) * 0.05, "s/step");
+               log(100, #{ x: 1 });
+               let b = scatter2d(r, randn([100, 2]) * 0.05 + 3.2, "s/step");
+               let c = scatter2d(r, randn([100, 2]) * 0.05 + 3.2, "final");
+               [a, b, c]"#,
+        )
+        .unwrap();
+    let paths: Vec<String> = paths
+        .into_iter()
+        .map(|p| p.into_string().unwrap())
+        .collect();
+    assert!(paths[1].ends_with("s/step_000100.png"), "{}", paths[1]);
+    let (a, b, c) = (
+        real_pixels(&paths[0]),
+        real_pixels(&paths[1]),
+        real_pixels(&paths[2]),
+    );
+    assert!(a.len() > 200, "real points drawn: {} pixels", a.len());
+    assert_eq!(
+        a, b,
+        "the real points sit on the same pixels in both frames"
+    );
+    // another series is fitted on its own first frame: the same real points, the same view
+    assert_eq!(a, c);
+}
+
+#[test]
+fn scatter2d_shows_a_packed_critic() {
+    let out = tmp("packed");
+    let ctx = Context::new(BTreeMap::new(), out.clone());
+    let engine = script::engine(&ctx);
+    let plain: String = engine
+        .eval(r#"scatter2d(toy2d("ring8", 200), randn([200, 2]), "plain")"#)
+        .unwrap();
+    let packed: String = engine
+        .eval(
+            r#"let D = sequential([linear(4, 16), tanh(), linear(16, 1)]);
+               scatter2d(toy2d("ring8", 200), randn([200, 2]), "packed", #{ critic: D, pack: 2 })"#,
+        )
+        .unwrap();
+    let (a, b) = (colours(Path::new(&plain)), colours(Path::new(&packed)));
+    assert!(
+        b > a + 20,
+        "the packed critic's heatmap adds colours: {b} vs {a}"
+    );
+    let err = engine
+        .eval::<String>(
+            r#"let D = sequential([linear(4, 16), tanh(), linear(16, 1)]);
+               scatter2d(toy2d("ring8", 20), randn([20, 2]), "bad", #{ critic: D })"#,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("#{pack: k}"), "{err}");
+    let err = engine
+        .eval::<String>(
+            r#"let D = sequential([linear(2, 4), linear(4, 1)]);
+               scatter2d(toy2d("ring8", 20), randn([20, 2]), "bad", #{ critic: D, critic_output: "prob" })"#,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("critic_output must be"), "{err}");
 }

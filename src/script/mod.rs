@@ -3,6 +3,7 @@
 pub mod checkpoint_fns;
 pub mod context;
 pub mod convert;
+pub mod critic_map;
 pub mod data_fns;
 pub mod dataset_fns;
 pub mod inception_fns;

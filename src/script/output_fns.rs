@@ -79,7 +79,11 @@ fn grid(ctx: &Context, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
 }
 
 fn plot_log(ctx: &Context, keys: &Array, name: &str, m: &Map) -> Result<String> {
-    let o = Options::new(m, "plot_log", &["smooth", "logy", "title"])?;
+    let o = Options::new(
+        m,
+        "plot_log",
+        &["smooth", "logy", "title", "ylabel", "markers"],
+    )?;
     let smooth = o.f64("smooth", 0.9)?;
     if !(0.0..1.0).contains(&smooth) {
         bail!("smooth must be in [0, 1), got {smooth}");
@@ -95,16 +99,25 @@ fn plot_log(ctx: &Context, keys: &Array, name: &str, m: &Map) -> Result<String> 
         series.push((key.clone(), book.series(&key)?));
     }
     drop(book);
+    let names: Vec<String> = series.iter().map(|(n, _)| n.clone()).collect();
     let opts = PlotOptions {
         title: title(m, name),
         xlabel: "step".into(),
-        ylabel: "value".into(),
+        ylabel: o.str("ylabel", &viz::axes::axis_name(&names))?,
         logy: o.bool("logy", false)?,
         smooth: Some(smooth),
+        markers: markers(&o)?,
     };
     let path = ctx.output_path(name, "plots", "png")?;
     viz::save_png(&viz::plot::lines(&series, &opts)?, &path)?;
     Ok(path.display().to_string())
+}
+
+/// The `markers` option: true or false, or absent (markers on short series).
+fn markers(o: &Options) -> Result<Option<bool>> {
+    o.get("markers")
+        .map(|_| o.bool("markers", false))
+        .transpose()
 }
 
 fn title(m: &Map, name: &str) -> String {
@@ -116,19 +129,25 @@ fn title(m: &Map, name: &str) -> String {
 /// `plot(#{a: [..], b: tensor}, name, #{xlabel, ylabel, logy})`: each series is y values
 /// (x = 0, 1, ...) or [[x, y], ...] pairs.
 fn plot(ctx: &Context, data: &Map, name: &str, m: &Map) -> Result<String> {
-    let o = Options::new(m, "plot", &["xlabel", "ylabel", "logy", "smooth", "title"])?;
+    let o = Options::new(
+        m,
+        "plot",
+        &["xlabel", "ylabel", "logy", "smooth", "title", "markers"],
+    )?;
     let mut series = Vec::new();
     for (k, v) in data {
         series.push((k.to_string(), points(v, k)?));
     }
     let text = |key: &str, default: &str| m.get(key).map_or(default.to_string(), |v| v.to_string());
     let smooth = o.f64("smooth", 0.0)?;
+    let names: Vec<String> = series.iter().map(|(n, _)| n.clone()).collect();
     let opts = PlotOptions {
         title: title(m, name),
         xlabel: text("xlabel", "x"),
-        ylabel: text("ylabel", "y"),
+        ylabel: text("ylabel", &viz::axes::axis_name(&names)),
         logy: o.bool("logy", false)?,
         smooth: (smooth > 0.0).then_some(smooth.min(0.999)),
+        markers: markers(&o)?,
     };
     let path = ctx.output_path(name, "plots", "png")?;
     viz::save_png(&viz::plot::lines(&series, &opts)?, &path)?;
@@ -160,14 +179,45 @@ fn points(v: &Dynamic, what: &str) -> Result<Vec<(f64, f64)>> {
         .collect()
 }
 
-fn gif(ctx: &Context, prefix: &str, name: &str, m: &Map) -> Result<String> {
-    let o = Options::new(m, "gif", &["fps"])?;
-    let files = viz::gif::frames(&ctx.out_dir, prefix)?;
-    let bytes = viz::gif::encode(&files, o.f64("fps", 5.0)?)?;
+/// One series (`prefixes` of one) as is, or several laid side by side, frame k of each.
+fn gif(ctx: &Context, prefixes: &[String], name: &str, m: &Map) -> Result<String> {
+    let o = Options::new(m, "gif", &["fps", "label"])?;
+    let fps = o.f64("fps", 5.0)?;
+    let series: Vec<_> = prefixes
+        .iter()
+        .map(|p| viz::gif::frames(&ctx.out_dir, p))
+        .collect::<Result<_>>()?;
+    let mut images = match series.as_slice() {
+        [] => bail!(
+            "gif: give at least one frame prefix, e.g. gif([\"plain/step\", \"pacgan/step\"], name)"
+        ),
+        [one] => viz::gif::load(one)?,
+        many => viz::gif::side_by_side(many)?,
+    };
+    if o.bool("label", false)? {
+        // the longest series names the frames (shorter ones hold their last frame)
+        let longest = series
+            .iter()
+            .max_by_key(|s| s.len())
+            .map_or(&[][..], |s| &s[..]);
+        let labels: Vec<String> = longest.iter().map(|f| viz::gif::frame_label(f)).collect();
+        images = viz::gif::labelled(images, &labels)?;
+    }
+    let bytes = viz::gif::encode_images(images, fps)?;
     let path = ctx.output_path(name, "plots", "gif")?;
     crate::logbook::ensure_parent(&path)?;
     crate::run::write_atomic(&path, &bytes)?;
     Ok(path.display().to_string())
+}
+
+fn strings(arr: &Array, what: &str) -> Result<Vec<String>> {
+    arr.iter()
+        .map(|v| {
+            v.clone()
+                .into_string()
+                .map_err(|_| err!("{what}: expected strings, got {}", v.type_name()))
+        })
+        .collect()
 }
 
 /// A latent walk: `steps` images from G(z0) to G(z1) (linear in z), as one strip.
@@ -253,7 +303,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "plot_log",
-        "plot_log(keys, name, #{smooth, logy, title}) -> string\nCurves of logged values against the step, raw (faint) and smoothed (solid, EMA weight smooth, default 0.9), with a legend: plots/<name>.png.",
+        "plot_log(keys, name, #{smooth, logy, title, ylabel, markers}) -> string\nCurves of logged values against the step, raw (faint) and smoothed (solid, EMA weight smooth, default 0.9), with a legend placed where it covers no data: plots/<name>.png. The y axis is named by the words the keys share (\"modes_plain\", \"modes_pacgan\" -> \"modes\") unless ylabel is given; ticks are integers when every value is; series of at most 30 points get a dot per point (markers: true/false to choose).",
         move |keys: Array, name: &str, m: Map| call("plot_log", || plot_log(&c, &keys, name, &m)),
     );
     let c = ctx.clone();
@@ -267,7 +317,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "plot",
-        "plot(series, name, #{xlabel, ylabel, logy, smooth, title}) -> string\nLine plot of #{label: [y, ...] or [[x, y], ...] or a tensor}: plots/<name>.png.",
+        "plot(series, name, #{xlabel, ylabel, logy, smooth, title, markers}) -> string\nLine plot of #{label: [y, ...] or [[x, y], ...] or a tensor}: plots/<name>.png. As plot_log: y axis named by the labels unless ylabel is given, integer ticks for whole numbers, dots on series of at most 30 points (markers: true/false to choose).",
         move |data: Map, name: &str, m: Map| call("plot", || plot(&c, &data, name, &m)),
     );
     let c = ctx.clone();
@@ -298,15 +348,39 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
     def(
         e,
         "gif",
-        "gif(prefix, name, #{fps}) -> string\nAn animation of the PNG frames saved under prefix (e.g. \"samples/step\"), in name order, at fps frames per second (default 5): plots/<name>.gif.",
-        move |prefix: &str, name: &str, m: Map| call("gif", || gif(&c, prefix, name, &m)),
+        "gif(prefix, name, #{fps, label}) -> string\nAn animation of the PNG frames saved under prefix (e.g. \"samples/step\"), in name order, at fps frames per second (default 5): plots/<name>.gif. label: true puts each frame's step (\"step 300\" from step_000300.png) in a band above it, for frames such as sample grids that carry no caption.",
+        move |prefix: &str, name: &str, m: Map| {
+            call("gif", || gif(&c, &[prefix.to_string()], name, &m))
+        },
     );
     let c = ctx.clone();
     def(
         e,
         "gif",
         "gif(prefix, name) -> string\ngif at 5 frames per second.",
-        move |prefix: &str, name: &str| call("gif", || gif(&c, prefix, name, &Map::new())),
+        move |prefix: &str, name: &str| {
+            call("gif", || gif(&c, &[prefix.to_string()], name, &Map::new()))
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "gif",
+        "gif([prefix, ...], name, #{fps, label}) -> string\nSeveral series side by side, e.g. gif([\"plain/step\", \"pacgan/step\"], \"side_by_side\"): frame k shows frame k of each series, left to right (a series with fewer frames holds its last one): plots/<name>.gif.",
+        move |prefixes: Array, name: &str, m: Map| {
+            call("gif", || gif(&c, &strings(&prefixes, "gif")?, name, &m))
+        },
+    );
+    let c = ctx.clone();
+    def(
+        e,
+        "gif",
+        "gif([prefix, ...], name) -> string\nSeries side by side at 5 frames per second.",
+        move |prefixes: Array, name: &str| {
+            call("gif", || {
+                gif(&c, &strings(&prefixes, "gif")?, name, &Map::new())
+            })
+        },
     );
     let c = ctx.clone();
     def(

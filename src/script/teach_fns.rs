@@ -3,20 +3,16 @@
 
 use super::context::Context;
 use super::convert::{Options, call};
+use super::critic_map::{self, Asking};
 use super::def;
 use super::model_fns::Model;
 use crate::error::Result;
-use crate::nn::Mode;
-use crate::tensor::{DynTensor, Reduce};
+use crate::tensor::DynTensor;
+use crate::viz::frame::{self, Views};
 use crate::viz::scatter::{self, Point, Scatter};
 use crate::{bail, err, viz};
 use rhai::{Engine, Map};
-use std::sync::Arc;
-
-/// Lattice cells per side of the heatmap.
-const RES: usize = 60;
-/// At most this many arrows (a subset of the generated points).
-const MAX_ARROWS: usize = 150;
+use std::sync::{Arc, Mutex};
 
 fn points(t: &DynTensor, what: &str) -> Result<Vec<Point>> {
     let shape = t.shape();
@@ -29,71 +25,26 @@ fn points(t: &DynTensor, what: &str) -> Result<Vec<Point>> {
         .collect())
 }
 
-/// The critic's outputs on a lattice over `lo..hi` (row-major from the bottom-left).
-fn heat(critic: &Model, lo: f64, hi: f64) -> Result<Vec<f64>> {
-    let cell = (hi - lo) / RES as f64;
-    let mut xy = Vec::with_capacity(2 * RES * RES);
-    for j in 0..RES {
-        for i in 0..RES {
-            xy.push((lo + (i as f64 + 0.5) * cell) as f32);
-            xy.push((lo + (j as f64 + 0.5) * cell) as f32);
-        }
-    }
-    let out = critic.sample(DynTensor::from_vec(xy, &[RES * RES, 2])?)?;
-    if out.numel() != RES * RES {
-        bail!(
-            "scatter2d: the critic must give one number per point, got shape {:?}",
-            out.shape()
-        );
-    }
-    Ok(out.to_vec().into_iter().map(f64::from).collect())
-}
-
-/// d critic / d point for (a subset of) the generated points, scaled for drawing.
-fn arrows(critic: &Model, fake: &[Point], span: f64) -> Result<Vec<(Point, Point)>> {
-    let step = fake.len().div_ceil(MAX_ARROWS).max(1);
-    let chosen: Vec<Point> = fake.iter().step_by(step).copied().collect();
-    let flat = chosen
-        .iter()
-        .flat_map(|&(x, y)| [x as f32, y as f32])
-        .collect();
-    let x = DynTensor::from_vec(flat, &[chosen.len(), 2])?.require_grad();
-    let out = critic
-        .state()
-        .seq
-        .forward(x.clone(), Mode { training: false })?;
-    let total = out.reduce(Reduce::Sum, None)?.ranked::<1>("scatter2d")?;
-    let grads = total.backward();
-    let g = x
-        .ranked::<2>("scatter2d")?
-        .grad(&grads)
-        .ok_or_else(|| err!("scatter2d: no gradient reached the points"))?;
-    let g: Vec<f64> = DynTensor::new(g)
-        .to_vec()
-        .into_iter()
-        .map(f64::from)
-        .collect();
-    let longest = g.chunks(2).map(|d| d[0].hypot(d[1])).fold(0.0, f64::max);
-    let scale = if longest > 0.0 {
-        0.08 * span / longest
-    } else {
-        0.0
-    };
-    Ok(chosen
-        .into_iter()
-        .zip(g.chunks(2))
-        .map(|(p, d)| (p, (d[0] * scale, d[1] * scale)))
-        .collect())
-}
-
 fn scatter2d(
     ctx: &Context,
+    views: &Mutex<Views>,
     real: &DynTensor,
     fake: &DynTensor,
     name: &str,
     m: &Map,
 ) -> Result<String> {
-    let o = Options::new(m, "scatter2d", &["critic", "generator_arrows", "title"])?;
+    let o = Options::new(
+        m,
+        "scatter2d",
+        &[
+            "critic",
+            "generator_arrows",
+            "title",
+            "pack",
+            "view",
+            "critic_output",
+        ],
+    )?;
     let (real, fake) = (points(real, "real")?, points(fake, "fake")?);
     let critic = match m.get("critic") {
         Some(v) => Some(
@@ -103,25 +54,41 @@ fn scatter2d(
         ),
         None => None,
     };
-    let (lo, hi) = scatter::bounds(&real, &fake);
-    let heat = critic.as_ref().map(|c| heat(c, lo, hi)).transpose()?;
+    let view = match o.get("view") {
+        Some(_) => {
+            let v = o.pair("view", (0.0, 0.0))?;
+            if v.0.partial_cmp(&v.1) != Some(std::cmp::Ordering::Less) {
+                bail!("scatter2d: view must be [low, high] with low < high, got {v:?}");
+            }
+            v
+        }
+        None => views.lock().unwrap().view(name, &real),
+    };
+    let logit = match o.str("critic_output", "logit")?.as_str() {
+        "logit" => true,
+        "score" => false,
+        other => bail!("scatter2d: critic_output must be \"logit\" or \"score\", got \"{other}\""),
+    };
+    let ask = Asking::new(o.usize("pack", 1)?, &real, logit)?;
+    let heat = critic
+        .as_ref()
+        .map(|c| critic_map::heat(c, &ask, view))
+        .transpose()?;
     let arrows = match (&critic, o.bool("generator_arrows", critic.is_some())?) {
-        (Some(c), true) => arrows(c, &fake, hi - lo)?,
+        (Some(c), true) => {
+            frame::scale_arrows(&critic_map::arrows(c, &ask, &fake, view)?, view.1 - view.0)
+        }
         (None, true) => bail!("generator_arrows needs a critic: #{{critic: D}}"),
         _ => Vec::new(),
     };
     let step = *ctx.step.lock().unwrap();
-    let title = match (m.get("title"), step) {
-        (Some(t), _) => t.to_string(),
-        (None, Some(s)) => format!("step {s}"),
-        (None, None) => name.rsplit('/').next().unwrap_or(name).to_string(),
-    };
     let picture = Scatter {
         real,
         fake,
-        heat: heat.map(|h| (RES, h)),
+        view,
+        heat,
         arrows,
-        title,
+        title: frame::frame_title(m.get("title").map(|t| t.to_string()), name, step),
     };
     let path = ctx.output_path(name, "samples", "png")?;
     viz::save_png(&scatter::render(&picture)?, &path)?;
@@ -129,22 +96,24 @@ fn scatter2d(
 }
 
 pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
-    let c = ctx.clone();
+    // each series' view, fitted on its first frame: shared by both forms of scatter2d
+    let views = Arc::new(Mutex::new(Views::default()));
+    let (c, v) = (ctx.clone(), views.clone());
     def(
         e,
         "scatter2d",
-        "scatter2d(real, fake, name) -> string\nA PNG of real (green) and generated (magenta) 2-D points [n, 2]. Returns the path.",
+        "scatter2d(real, fake, name) -> string\nA PNG of real (green) and generated (purple) 2-D points [n, 2]. The view is fitted to the real points of a series' first frame (name) and kept, so GIF frames do not zoom. Returns the path.",
         move |r: DynTensor, f: DynTensor, name: &str| {
-            call("scatter2d", || scatter2d(&c, &r, &f, name, &Map::new()))
+            call("scatter2d", || scatter2d(&c, &v, &r, &f, name, &Map::new()))
         },
     );
     let c = ctx.clone();
     def(
         e,
         "scatter2d",
-        "scatter2d(real, fake, name, #{critic, generator_arrows, title}) -> string\nAs scatter2d(real, fake, name), over the critic's output drawn as a heatmap (critic: D), with arrows showing where the critic's gradient moves each generated point (generator_arrows, on when a critic is given). A name like \"frames/step\" gets the current step, for gif().",
+        "scatter2d(real, fake, name, #{critic, pack, critic_output, generator_arrows, view, title}) -> string\nAs scatter2d(real, fake, name), over the critic's output drawn as a heatmap with a colour bar (critic: D; critic_output \"logit\", the default, shows sigmoid(D) = P(real), the bar centred on 0.5 (undecided) and fitted to each frame, from 0.45..0.55 to 0..1; \"score\" shows D's raw output, e.g. a WGAN critic's), with orange arrows (at most 40, one per 1/24 of the view) where the critic's gradient moves generated points (generator_arrows, on when a critic is given). pack: k for a critic that judges k samples at once (PacGAN): each point is judged packed with k - 1 real points, for 8 sets of real partners, averaged. view: [low, high] fixes both axes (default: the real points' extent plus 35%, fitted on the series' first frame). The title is \"step N\" for a name like \"frames/step\" (which gets the current step, for gif()), else the name.",
         move |r: DynTensor, f: DynTensor, name: &str, m: Map| {
-            call("scatter2d", || scatter2d(&c, &r, &f, name, &m))
+            call("scatter2d", || scatter2d(&c, &views, &r, &f, name, &m))
         },
     );
 }

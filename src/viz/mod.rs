@@ -1,6 +1,8 @@
 //! Pictures of tensors and logs: sample grids, plots, GIFs, 2-D scatter pictures.
 
+pub mod axes;
 pub mod font;
+pub mod frame;
 pub mod gif;
 pub mod grid;
 pub mod plot;
