@@ -15,19 +15,7 @@ fn fixtures() -> Value {
 
 /// Shape and row-major values of a stored tensor.
 fn tensor(v: &Value) -> (Vec<usize>, Vec<f32>) {
-    let shape = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect();
-    (shape, data)
+    common::fixture_tensor(v)
 }
 
 fn feats(v: &Value) -> Features {

@@ -21,18 +21,7 @@ fn fixtures() -> Value {
 }
 
 fn tensor(v: &Value) -> DynTensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect();
+    let (shape, data) = common::fixture_tensor(v);
     DynTensor::from_vec(data, &shape).unwrap()
 }
 

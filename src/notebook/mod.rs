@@ -59,6 +59,22 @@ pub struct Record {
     pub started: Option<Instant>,
 }
 
+impl Record {
+    /// A cell that has not run yet.
+    pub fn pending(cell: &Cell) -> Record {
+        Record {
+            title: cell.title.clone(),
+            source: cell.source.clone(),
+            status: Status::Pending,
+            output: String::new(),
+            error: None,
+            images: Vec::new(),
+            seconds: 0.0,
+            started: None,
+        }
+    }
+}
+
 /// What one [`Notebook::update`] did.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
@@ -195,16 +211,7 @@ impl Notebook {
                     status: Status::Reused,
                     ..r.clone()
                 },
-                _ => Record {
-                    title: c.title.clone(),
-                    source: c.source.clone(),
-                    status: Status::Pending,
-                    output: String::new(),
-                    error: None,
-                    images: Vec::new(),
-                    seconds: 0.0,
-                    started: None,
-                },
+                _ => Record::pending(c),
             })
             .collect();
         self.snapshots.truncate(start);

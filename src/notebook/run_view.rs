@@ -63,19 +63,7 @@ impl RunView {
             title: title.to_string(),
             header: cells::header(text),
             lines: cells.iter().map(|c| c.line).collect(),
-            records: cells
-                .iter()
-                .map(|c| Record {
-                    title: c.title.clone(),
-                    source: c.source.clone(),
-                    status: Status::Pending,
-                    output: String::new(),
-                    error: None,
-                    images: Vec::new(),
-                    seconds: 0.0,
-                    started: None,
-                })
-                .collect(),
+            records: cells.iter().map(Record::pending).collect(),
             current: 0,
             before: BTreeMap::new(),
             written: Instant::now(),

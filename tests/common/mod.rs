@@ -26,6 +26,21 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
 }
 
+/// Shape and row-major values of a tensor stored in a PyTorch fixture
+/// (`{"shape": [...], "data": [...]}`).
+pub fn fixture_tensor(v: &serde_json::Value) -> (Vec<usize>, Vec<f32>) {
+    let numbers = |key: &str| {
+        v[key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+    };
+    let shape = numbers("shape").map(|d| d as usize).collect();
+    let data = numbers("data").map(|x| x as f32).collect();
+    (shape, data)
+}
+
 /// run.json of a run folder, or Null when it was not written.
 pub fn run_json(dir: &Path) -> serde_json::Value {
     std::fs::read_to_string(dir.join("run.json"))
