@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ganbook, run_json, temp_dir, text};
+use common::{ganbook, run_file, run_json, temp_dir, text};
 use std::path::Path;
 
 /// Writes `n` frames (steps 0..n) as the GIF frames of a run would be.
@@ -21,14 +21,7 @@ fn a_new_run_moves_the_previous_one_aside() {
     std::fs::write(&script, FRAMES).unwrap();
     let out = d.join("out");
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            script.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let o = ganbook(&args);
+        let (o, _) = run_file(&script, &out, extra);
         assert!(o.status.success(), "{}", text(&o.stderr));
         text(&o.stderr)
     };
