@@ -262,7 +262,7 @@ pub fn check(path: &Path) -> i32 {
         Err(e) => {
             eprintln!(
                 "{}",
-                format_parse_error_in(&path.display().to_string(), &source, &e).0
+                format_parse_error(&path.display().to_string(), &source, &e).0
             );
             1
         }
@@ -325,7 +325,7 @@ impl Failure {
     /// interruption.
     pub fn describe(&self, name: &str) -> (String, bool) {
         match self {
-            Failure::Syntax(e, source) => format_parse_error_in(name, source, e),
+            Failure::Syntax(e, source) => format_parse_error(name, source, e),
             Failure::Run(e) => format_eval_error(name, e),
         }
     }
@@ -339,26 +339,19 @@ impl Failure {
     }
 }
 
-/// `file:line:col: message` for a syntax error; the bool says "interrupted" (never, here).
-pub fn format_parse_error(name: &str, e: &ParseError) -> (String, bool) {
-    (
-        format!(
-            "error: {}: syntax error: {}",
-            at(name, e.position()),
-            e.err_type()
-        ),
-        false,
-    )
-}
-
-/// As [`format_parse_error`], with a hint line when `source` at the error looks like a
-/// PyTorch habit (keyword arguments, `t[0, 1]`, `t[:, 0]`).
-pub fn format_parse_error_in(name: &str, source: &str, e: &ParseError) -> (String, bool) {
-    let (mut text, interrupted) = format_parse_error(name, e);
+/// `file:line:col: message` for a syntax error in `source`, with a hint line when the text at
+/// the error looks like a PyTorch habit (keyword arguments, `t[0, 1]`, `t[:, 0]`); the bool
+/// says "interrupted" (never, here).
+pub fn format_parse_error(name: &str, source: &str, e: &ParseError) -> (String, bool) {
+    let mut text = format!(
+        "error: {}: syntax error: {}",
+        at(name, e.position()),
+        e.err_type()
+    );
     if let Some(h) = script::parse_hints::hint(source, e) {
         text += &format!("\n  {h}");
     }
-    (text, interrupted)
+    (text, false)
 }
 
 /// `file:line:col: message` for a run-time error, the innermost call's message first; the

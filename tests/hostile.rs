@@ -59,7 +59,7 @@ fn run_case(case: &Case, out: &Path) -> Result<String, String> {
         .spawn(move || {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 match engine.compile(&source) {
-                    Err(e) => Some(format_parse_error(&n, &e).0),
+                    Err(e) => Some(format_parse_error(&n, &source, &e).0),
                     Ok(ast) => engine
                         .run_ast(&ast)
                         .err()

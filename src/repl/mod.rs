@@ -51,7 +51,7 @@ impl Session {
         self.ctx.clear_interrupt();
         let ok = match self.engine.compile_with_scope(&self.scope, input) {
             Err(e) => {
-                eprintln!("{}", run::format_parse_error_in(name, input, &e).0);
+                eprintln!("{}", run::format_parse_error(name, input, &e).0);
                 eprint!("{}", caret(input, e.position()));
                 false
             }
