@@ -4,6 +4,10 @@ src/bench/steps.rs, timed one at a time on request so that ganbook can alternate
 Protocol (stdin/stdout, one line each): ganbook writes a network name; this script runs one
 training step of it (building it on first use) and answers `ms=<step time> peak_mb=<peak RSS
 since the last reset>`. Run it alone to print medians: `python benches/torch_steps.py`.
+
+Environment: GANBOOK_THREADS (CPU threads), GANBOOK_TORCH_DEVICE (cpu or cuda; on cuda every
+step ends with torch.cuda.synchronize() and peak_mb is torch.cuda.max_memory_allocated),
+GANBOOK_TORCH_COMPILE=1 (torch.compile both networks), GANBOOK_BATCH (every network's batch).
 """
 import os
 import sys
@@ -67,20 +71,29 @@ def mlp2d():
 NETWORKS = {"dcgan32": dcgan32, "dcgan64": dcgan64, "cnn128": cnn128, "mlp2d": mlp2d}
 
 
+DEVICE = os.environ.get("GANBOOK_TORCH_DEVICE", "cpu") or "cpu"
+COMPILE = os.environ.get("GANBOOK_TORCH_COMPILE") == "1"
+BATCH = int(os.environ.get("GANBOOK_BATCH") or 0)
+
+
 class Step:
     def __init__(self, name):
         self.g, self.d, self.batch, self.shape, self.nz, kind = NETWORKS[name]()
+        self.batch = BATCH or self.batch
+        self.g, self.d = self.g.to(DEVICE), self.d.to(DEVICE)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.loss = F.binary_cross_entropy_with_logits if kind == "logits" else F.binary_cross_entropy
-        self.real = torch.randn(self.batch, *self.shape).tanh()
+        self.real = torch.randn(self.batch, *self.shape, device=DEVICE).tanh()
         if kind == "probs":
             self.real = (self.real + 1) / 2
+        if COMPILE:
+            self.g, self.d = torch.compile(self.g), torch.compile(self.d)
 
     def __call__(self):
-        ones = torch.ones(self.batch, 1)
-        zeros = torch.zeros(self.batch, 1)
-        fake = self.g(torch.randn(self.batch, self.nz))
+        ones = torch.ones(self.batch, 1, device=DEVICE)
+        zeros = torch.zeros(self.batch, 1, device=DEVICE)
+        fake = self.g(torch.randn(self.batch, self.nz, device=DEVICE))
         self.opt_d.zero_grad()
         d_loss = self.loss(self.d(self.real), ones) + self.loss(self.d(fake.detach()), zeros)
         d_loss.backward()
@@ -89,10 +102,12 @@ class Step:
         g_loss = self.loss(self.d(fake), ones)
         g_loss.backward()
         self.opt_g.step()
-        return g_loss.item()
+        return g_loss.item()  # a read-back: on cuda the step's kernels have all finished
 
 
 def peak_mb():
+    if DEVICE == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith("VmHWM:"):
@@ -101,6 +116,9 @@ def peak_mb():
 
 
 def reset_peak():
+    if DEVICE == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        return
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
@@ -113,7 +131,8 @@ def main():
     torch.manual_seed(0)
     steps = {}
     if "--serve" in sys.argv:
-        print(f"ready torch={torch.__version__} threads={torch.get_num_threads()}", flush=True)
+        print(f"ready torch={torch.__version__} threads={torch.get_num_threads()} device={DEVICE}"
+              f" compile={COMPILE}", flush=True)
         for line in sys.stdin:
             name = line.strip()
             if name not in steps:

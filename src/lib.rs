@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod checkpoint;
+pub mod crash_guard;
 pub mod data;
 pub mod device;
 pub mod error;

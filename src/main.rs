@@ -13,7 +13,7 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Device for the REPL: cpu, ndarray, vulkan or cuda.
+    /// Device for the REPL: cpu, wgpu (alias gpu), vulkan, cuda or ndarray.
     #[arg(long, default_value = "cpu")]
     device: String,
 }
@@ -27,7 +27,8 @@ enum Command {
         /// has no param for is refused before the run starts.
         #[arg(long = "set", value_name = "NAME=VALUE")]
         sets: Vec<String>,
-        /// cpu (default), ndarray, vulkan or cuda; the last three need their cargo feature.
+        /// cpu (default), wgpu (alias gpu), vulkan, cuda or ndarray; all but cpu need their
+        /// cargo feature (`--features wgpu`: docs/gpu.md).
         #[arg(long, default_value = "cpu")]
         device: String,
         /// Run folder instead of outputs/<script-name>. A new run moves what a previous run
@@ -74,6 +75,17 @@ enum Command {
         /// `steps` only: the networks to time (dcgan32, dcgan64, cnn128, mlp2d; default all).
         #[arg(long, value_delimiter = ',', value_name = "NETWORKS")]
         only: Vec<String>,
+        /// The device ganbook's side runs on (as `run --device`).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// `steps` only: the batch size of every network (default: each network's own).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// `--torch` only: PyTorch's device (cpu or cuda) and `torch.compile` on or off.
+        #[arg(long, default_value = "cpu")]
+        torch_device: String,
+        #[arg(long)]
+        torch_compile: bool,
     },
     /// The interactive prompt (also what `ganbook` alone starts).
     Repl,
@@ -132,15 +144,28 @@ fn main() {
             warmup,
             torch,
             only,
-        }) => match bench::run(
-            &names,
-            &bench::Settings {
-                steps,
-                warmup,
-                torch,
-                only,
-            },
-        ) {
+            device,
+            batch,
+            torch_device,
+            torch_compile,
+        }) => match {
+            ganbook::crash_guard::arm(&device, None);
+            ganbook::device::select(&device)
+        }
+        .and_then(|()| {
+            bench::run(
+                &names,
+                &bench::Settings {
+                    steps,
+                    warmup,
+                    torch,
+                    only,
+                    batch,
+                    torch_device,
+                    torch_compile,
+                },
+            )
+        }) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("error: {e}");

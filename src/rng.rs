@@ -1,7 +1,7 @@
 //! The session's random number generator: every random draw a script makes (`randn`, `rand`,
 //! dropout masks, toy data, shuffling) comes from here, so a checkpoint can save its state and
-//! a resumed run draws the same numbers. `seed(n)` seeds it and burn's device RNG (which only
-//! initialises parameters).
+//! a resumed run draws the same numbers. `seed(n)` seeds it and burn's generators (the CPU's
+//! draws initial weights on every device: nn::init).
 //!
 //! The generator is ChaCha12 (as rand's `StdRng`), whose whole state is a seed, a stream and a
 //! word position: [`State`] is that triple, and [`restore`] puts it back exactly.

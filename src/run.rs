@@ -111,7 +111,8 @@ impl RunOptions {
     }
 }
 
-/// Exit codes: 0 ok, 1 script error, 2 usage error, 3 stopped on NaN/Inf, 130 interrupted.
+/// Exit codes: 0 ok, 1 script error, 2 usage error, 3 stopped on NaN/Inf, 4 crashed (a signal
+/// such as a GPU driver's SIGSEGV: see crash_guard), 130 interrupted.
 pub fn run(opts: RunOptions) -> i32 {
     match run_inner(opts) {
         Ok(code) => code,
@@ -125,6 +126,7 @@ pub fn run(opts: RunOptions) -> i32 {
 fn run_inner(opts: RunOptions) -> Result<i32> {
     let source = read_script(&opts.script)?;
     let params = parse_sets(&opts.sets)?;
+    crate::crash_guard::arm(&opts.device, None);
     device::select(&opts.device)?;
     let out_dir = opts.prepare(&source, &params)?;
     let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
@@ -147,6 +149,7 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
 
     let name = opts.script.display().to_string();
     let record = crate::run_record::Started::now(name.clone(), resumed_from);
+    crate::crash_guard::arm(&opts.device, Some((&out_dir, record.fixed_fields())));
     let (program, view) = with_view(&mut engine, &opts.script, &source, &out_dir);
     let outcome = program.and_then(|ast| {
         view.lock().unwrap_or_else(|p| p.into_inner()).enter(0);

@@ -27,6 +27,15 @@ impl Started {
         }
     }
 
+    /// The fields of run.json known when the run starts (for a crash's record: crash_guard).
+    pub fn fixed_fields(&self) -> serde_json::Value {
+        serde_json::json!({
+            "script": self.script,
+            "started": humantime::format_rfc3339_seconds(self.at).to_string(),
+            "resumed_from": self.resumed_from,
+        })
+    }
+
     /// Writes run.json into the run folder: `source` is the script's text as it ran,
     /// `status` ok, error, interrupted, nan or stopped.
     pub fn write(

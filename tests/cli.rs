@@ -83,6 +83,8 @@ fn dcgan_webtoon_quick_run_writes_samples_and_plots() {
         "steps=3",
         "--set",
         "batch=8",
+        "--set",
+        "n_fid=50",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -385,20 +387,7 @@ fn thread_counts_agree() {
     // no other. A small convolutional GAN must train alike at 1, 2 and 3 threads (the batch of
     // 8 is cut into different runs of samples, so sums differ only in rounding).
     let script = temp_dir("threads").join("t.rhai");
-    std::fs::write(
-        &script,
-        "seed(3);\n\
-         let G = sequential([reshape([8, 1, 1]), conv_transpose2d(8, 16, 4), batch_norm(16), relu(),\n\
-             conv_transpose2d(16, 3, 4, #{stride: 2, padding: 1}), tanh()]);\n\
-         let D = sequential([conv2d(3, 16, 4, #{stride: 2, padding: 1}), leaky_relu(0.2),\n\
-             conv2d(16, 1, 4), flatten()]);\n\
-         let og = adam(G, #{lr: 0.001});\nlet od = adam(D, #{lr: 0.001});\n\
-         let real = randn([8, 3, 8, 8]).tanh();\n\
-         for i in 0..5 {\n  let fake = G.forward(randn([8, 8]));\n\
-           od.step(bce_logits(D.forward(real), 1.0) + bce_logits(D.forward(fake.detach()), 0.0));\n\
-           let l = bce_logits(D.forward(fake), 1.0);\n  og.step(l);\n  print(l.item());\n}",
-    )
-    .unwrap();
+    std::fs::write(&script, common::SMALL_CONV_GAN).unwrap();
     let dir = script.with_file_name("out").to_str().unwrap().to_string();
     let losses = |threads: &str| -> Vec<f64> {
         let out = Command::new(env!("CARGO_BIN_EXE_ganbook"))

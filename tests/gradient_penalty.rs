@@ -1,6 +1,8 @@
 //! The gradient penalty's hand-written input gradient against autodiff, and the penalty's
 //! weight gradient (which needs the second-order terms) against finite differences.
 
+mod common;
+
 use burn::module::Param;
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::gradient_penalty::{input_gradient, penalty_of};
@@ -26,6 +28,7 @@ fn critic() -> Sequential {
 }
 
 fn build(src: &str) -> Sequential {
+    common::use_test_device();
     let m: Model = bare_engine().0.eval(src).unwrap();
     m.state().seq.clone()
 }
@@ -114,6 +117,7 @@ fn penalty_weight_gradient_matches_finite_differences() {
 
 #[test]
 fn batch_norm_critics_are_refused() {
+    common::use_test_device();
     let e = bare_engine().0;
     let err = e
         .eval::<DynTensor>(

@@ -6,6 +6,8 @@
 //! loss cases), computed by PyTorch in float64 from float32 inputs. ganbook computes in
 //! float32, so every comparison allows |got - want| <= ATOL + RTOL * |want|.
 
+mod common;
+
 use burn::module::Param;
 use burn::tensor::{Gradients, Tensor, TensorData};
 use ganbook::device;
@@ -129,6 +131,7 @@ impl Case {
 }
 
 fn load(file: &str) -> Vec<Case> {
+    common::use_test_device();
     let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap();

@@ -26,6 +26,12 @@ pub struct Settings {
     pub torch: Option<String>,
     /// Which networks the `steps` bench times (`--only`; empty: all).
     pub only: Vec<String>,
+    /// The `steps` bench's batch size for every network (`--batch`; None: each its own).
+    pub batch: Option<usize>,
+    /// PyTorch's device for `--torch` (`--torch-device`: cpu or cuda).
+    pub torch_device: String,
+    /// Wrap PyTorch's networks in `torch.compile` (`--torch-compile`).
+    pub torch_compile: bool,
 }
 
 type BenchFn = fn(&Settings) -> Result<()>;

@@ -1,9 +1,11 @@
 //! A training step written as a bench script (benches/*.rhai): the part before the line
 //! `// %% step` builds models and optimizers once; the part after it is one step.
 
+use crate::err;
 use crate::error::Result;
-use crate::{err, run};
+use crate::script::context::Context;
 use rhai::{AST, Dynamic, Engine, Scope};
+use std::collections::BTreeMap;
 
 pub struct ScriptStep {
     engine: Engine,
@@ -14,7 +16,17 @@ pub struct ScriptStep {
 impl ScriptStep {
     /// Compiles the script and runs its setup part.
     pub fn new(name: &str, source: &str) -> Result<ScriptStep> {
-        let (engine, _ctx) = run::bare_engine();
+        Self::with_params(name, source, BTreeMap::new())
+    }
+
+    /// As [`ScriptStep::new`], with `param(...)` values (`--set`'s) for the script.
+    pub fn with_params(
+        name: &str,
+        source: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<ScriptStep> {
+        let ctx = Context::new(params, std::path::PathBuf::from("outputs"));
+        let engine = crate::script::engine(&ctx);
         let (setup_src, step_src) = source
             .split_once("\n// %% step\n")
             .ok_or_else(|| err!("bench script {name} lacks its '// %% step' line"))?;

@@ -2,6 +2,10 @@
 //! the networks of benches/{dcgan32,dcgan64,cnn128,mlp2d}.rhai, with peak memory. Given
 //! `--torch PYTHON`, the same steps run in PyTorch (benches/torch_steps.py) in a child
 //! process, alternating step by step with ganbook's, and each line gets the time ratio.
+//! `--device` runs ganbook's side on a GPU (each step ends by reading the loss back, so the
+//! GPU's queue is drained inside the timed step), `--torch-device cuda` PyTorch's, and
+//! `--batch N` sets every network's batch size. Peak memory is the host's (VmHWM); GPU memory
+//! is measured outside, by benches/gpu_check.sh (nvidia-smi).
 
 use super::script_step::ScriptStep;
 use super::{Settings, report};
@@ -43,13 +47,22 @@ struct Torch {
 }
 
 impl Torch {
-    fn start(python: &str) -> Result<Torch> {
+    fn start(python: &str, settings: &Settings) -> Result<Torch> {
         // flex runs on rayon's pool (RAYON_NUM_THREADS sets its size, default: all cores).
         let threads = rayon::current_num_threads();
         let mut child = Command::new(python)
             .arg(TORCH_SCRIPT)
             .arg("--serve")
             .env("GANBOOK_THREADS", threads.to_string())
+            .env("GANBOOK_TORCH_DEVICE", &settings.torch_device)
+            .env(
+                "GANBOOK_TORCH_COMPILE",
+                if settings.torch_compile { "1" } else { "0" },
+            )
+            .env(
+                "GANBOOK_BATCH",
+                settings.batch.map(|b| b.to_string()).unwrap_or_default(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -106,14 +119,24 @@ pub fn run(settings: &Settings) -> Result<()> {
             known.join(", ")
         );
     }
-    let mut torch = settings.torch.as_deref().map(Torch::start).transpose()?;
+    let mut torch = settings
+        .torch
+        .as_deref()
+        .map(|python| Torch::start(python, settings))
+        .transpose()?;
+    let params: std::collections::BTreeMap<String, String> = settings
+        .batch
+        .map(|b| ("batch".to_string(), b.to_string()))
+        .into_iter()
+        .collect();
+    println!("# ganbook on device {}", crate::device::current_name());
     let chosen = |name: &&str| settings.only.is_empty() || settings.only.iter().any(|o| o == name);
     for (name, source) in NETWORKS.iter().filter(|(name, _)| chosen(name)) {
         rng::seed(0);
         // the previous network's freed memory, still held for reuse, is not this one's peak
         crate::heap::release_freed_memory();
         reset_peak();
-        let mut step = ScriptStep::new(name, source)?;
+        let mut step = ScriptStep::with_params(name, source, params.clone())?;
         let (mut ours, mut theirs, mut torch_peak) = (Vec::new(), Vec::new(), f64::NAN);
         for i in 0..settings.warmup + settings.steps {
             let t = Instant::now();

@@ -7,6 +7,7 @@ use burn::backend::{Autodiff, DType, Flex};
 use burn::tensor::{Shape, Tensor, TensorData};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The CPU device's autodiff backend, on which the kernels record their own backward step.
 pub type Ad = Autodiff<Flex>;
@@ -16,10 +17,25 @@ pub type AdTensor = burn::backend::tensor::FloatTensor<Ad>;
 /// Values per parallel task of the element-wise loops.
 const CHUNK: usize = 1 << 15;
 
-/// `t` as a float32 flex autodiff primitive, or None (another device or dtype).
+/// How many tensors [`flex_f32`] has handed to ganbook's CPU kernels in this process (the GPU
+/// suite checks that a GPU run adds none).
+static HANDED_TO_CPU_KERNELS: AtomicU64 = AtomicU64::new(0);
+
+/// `t` as a float32 flex autodiff primitive, or None (another device or dtype): the one gate
+/// through which a tensor reaches ganbook's CPU kernels, which fall back to burn's own
+/// operations (that run on any device) on None.
 pub fn flex_f32<const D: usize>(t: &Tensor<D>) -> Option<AdTensor> {
     let p = t.clone().try_into_primitive::<Ad>().ok()?;
-    (p.primitive().dtype() == DType::F32).then_some(p)
+    let yes = p.primitive().dtype() == DType::F32;
+    if yes {
+        HANDED_TO_CPU_KERNELS.fetch_add(1, Ordering::Relaxed);
+    }
+    yes.then_some(p)
+}
+
+/// How many tensors have reached ganbook's CPU kernels so far in this process.
+pub fn handed_to_cpu_kernels() -> u64 {
+    HANDED_TO_CPU_KERNELS.load(Ordering::Relaxed)
 }
 
 /// The values of `t` in row-major order, borrowed when `t` is already contiguous.

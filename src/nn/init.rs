@@ -6,7 +6,14 @@ use burn::tensor::{Distribution, Shape, Tensor};
 
 /// A trainable parameter drawn from `dist`.
 pub fn param<const D: usize>(shape: [usize; D], dist: Distribution) -> Param<Tensor<D>> {
-    Param::from_tensor(Tensor::random(Shape::from(shape), dist, &device::current()))
+    Param::from_tensor(drawn(Shape::from(shape), dist))
+}
+
+/// Values drawn from `dist` by the CPU's generator and moved to the current device: a seed
+/// gives the same initial weights on every device (each GPU backend has its own generator).
+fn drawn<const D: usize>(shape: Shape, dist: Distribution) -> Tensor<D> {
+    let values = Tensor::<D>::random(shape, dist, &burn::tensor::Device::flex()).into_data();
+    Tensor::from_data(values, &device::current())
 }
 
 /// A trainable parameter filled with `value`.
@@ -88,7 +95,7 @@ pub fn reset<const D: usize>(p: &Param<Tensor<D>>, fill: impl Into<Fill>) -> Par
     let require_grad = p.val().is_require_grad();
     let dev = device::current();
     let t = match fill.into() {
-        Fill::Random(dist) => Tensor::random(shape, dist, &dev),
+        Fill::Random(dist) => drawn(shape, dist),
         Fill::Const(v) => Tensor::full(shape, v, &dev),
     };
     Param::initialized(p.id, t.set_require_grad(require_grad))

@@ -56,6 +56,15 @@ impl Layer {
     }
 
     pub fn forward(&mut self, x: DynTensor, mode: Mode) -> Result<DynTensor> {
+        crate::device::set_doing(match self {
+            Layer::Linear(_) => &"linear forward",
+            Layer::Conv2d(_) => &"conv2d forward",
+            Layer::ConvTranspose2d(_) => &"conv_transpose2d forward",
+            Layer::BatchNorm(_) => &"batch_norm forward",
+            Layer::LayerNorm(_) => &"layer_norm forward",
+            Layer::Embedding(_) => &"embedding forward",
+            Layer::Stateless(_) => &"activation or reshape forward",
+        });
         match self {
             Layer::Linear(l) => l.forward(x),
             Layer::Conv2d(l) => l.forward(x),

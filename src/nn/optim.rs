@@ -136,6 +136,7 @@ impl Optimizer {
         }
         let loss = loss.clone().reshape(&[1])?.ranked::<1>("step")?;
         guard("backward", || {
+            crate::device::set_doing(&"backward (gradients of the loss)");
             // only `models`' weight gradients are computed (see wanted_grads)
             let mut grads = match wanted_grads::parameters_of(models) {
                 Some(wanted) => wanted_grads::with_wanted(wanted, || loss.backward()),
@@ -148,6 +149,8 @@ impl Optimizer {
             if let Some(bad) = non_finite(models, &params) {
                 return Ok(Some(bad));
             }
+            crate::device::set_doing(&"optimizer update");
+            crate::crash_guard::failpoint("optimizer_update");
             for (model, params) in models.iter_mut().zip(params) {
                 let updated = self.inner.step(self.lr, (**model).clone(), params);
                 **model = updated;

@@ -39,6 +39,7 @@ fn canonical(p: &Path) -> PathBuf {
 
 fn watch_inner(opts: RunOptions) -> Result<i32> {
     let params = crate::run::parse_sets(&opts.sets)?;
+    crate::crash_guard::arm(&opts.device, None);
     device::select(&opts.device)?;
     let script = canonical(&opts.script);
     let source = std::fs::read_to_string(&script)
@@ -47,6 +48,8 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
     opts.apply_limits(&ctx);
     ctx.log.lock().unwrap().quiet = true;
+    let started = crate::run_record::Started::now(opts.script.display().to_string(), None);
+    crate::crash_guard::arm(&opts.device, Some((&out_dir, started.fixed_fields())));
     if let Some(s) = opts.seed {
         rng::seed(s);
         *ctx.seed.lock().unwrap() = Some(s);

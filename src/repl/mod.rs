@@ -136,6 +136,7 @@ pub fn history_path() -> Option<PathBuf> {
 }
 
 pub fn repl(device_name: &str) -> i32 {
+    crate::crash_guard::arm(device_name, None);
     if let Err(e) = device::select(device_name) {
         eprintln!("error: {e}");
         return 2;

@@ -146,7 +146,12 @@ impl Unary {
             Unary::Sqrt => x.sqrt(),
             Unary::Abs => x.abs(),
             Unary::Relu => act::relu(x),
-            Unary::Gelu => act::gelu(x),
+            // x/2 (1 + erf(x/√2)) spelled out: burn 0.22's gelu differentiates the tanh
+            // approximation (1e-3 off PyTorch's exact gradient), autodiff of erf is exact
+            Unary::Gelu => x
+                .clone()
+                .mul(x.div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0))
+                .mul_scalar(0.5),
             Unary::Tanh => x.tanh(),
             Unary::Sigmoid => act::sigmoid(x),
             Unary::Square => x.square(),

@@ -14,6 +14,31 @@ pub fn ganbook(args: &[&str]) -> Output {
         .expect("ganbook runs")
 }
 
+/// The device the suite runs on: `GANBOOK_TEST_DEVICE` (the GPU suite in .ci/run sets `wgpu`),
+/// else the CPU.
+pub fn test_device() -> String {
+    std::env::var("GANBOOK_TEST_DEVICE").unwrap_or_else(|_| "cpu".into())
+}
+
+/// Makes the test device current in this process (for tests that call the core directly).
+pub fn use_test_device() {
+    let name = test_device();
+    ganbook::device::select(&name).unwrap_or_else(|e| panic!("test device {name}: {e}"));
+}
+
+/// A small convolutional GAN: 5 steps of D and G on a fixed batch, each G loss printed
+/// (tests/cli.rs trains it at 1, 2 and 3 threads, tests/gpu.rs on the CPU and the GPU).
+pub const SMALL_CONV_GAN: &str = "seed(3);\n\
+    let G = sequential([reshape([8, 1, 1]), conv_transpose2d(8, 16, 4), batch_norm(16), relu(),\n\
+        conv_transpose2d(16, 3, 4, #{stride: 2, padding: 1}), tanh()]);\n\
+    let D = sequential([conv2d(3, 16, 4, #{stride: 2, padding: 1}), leaky_relu(0.2),\n\
+        conv2d(16, 1, 4), flatten()]);\n\
+    let og = adam(G, #{lr: 0.001});\nlet od = adam(D, #{lr: 0.001});\n\
+    let real = randn([8, 3, 8, 8]).tanh();\n\
+    for i in 0..5 {\n  let fake = G.forward(randn([8, 8]));\n\
+      od.step(bce_logits(D.forward(real), 1.0) + bce_logits(D.forward(fake.detach()), 0.0));\n\
+      let l = bce_logits(D.forward(fake), 1.0);\n  og.step(l);\n  print(l.item());\n}";
+
 /// An empty folder of its own for one test (canonical: no symbolic links in its path).
 pub fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ganbook-test-{tag}-{}", std::process::id()));
@@ -57,6 +82,10 @@ pub fn run_file(file: &Path, out: &Path, extra: &[&str]) -> (Output, serde_json:
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
+    let device = test_device();
+    if !extra.contains(&"--device") {
+        args.extend(["--device", device.as_str()]);
+    }
     let o = ganbook(&args);
     (o, run_json(out))
 }
