@@ -46,13 +46,12 @@ impl Started {
         error: Option<&str>,
     ) -> Result<()> {
         let nan = ctx.nan.lock().unwrap_or_else(|p| p.into_inner());
-        let record = serde_json::json!({
-            "script": self.script,
+        let mut record = self.fixed_fields();
+        let rest = serde_json::json!({
             "script_sha256": hex(&Sha256::digest(source.as_bytes())),
             "params": { "set": ctx.params, "used": *ctx.used_params.lock().unwrap_or_else(|p| p.into_inner()) },
             "seed": *ctx.seed.lock().unwrap_or_else(|p| p.into_inner()),
             "device": device::current_name(),
-            "started": humantime::format_rfc3339_seconds(self.at).to_string(),
             "ended": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             "wall_time_s": self.clock.elapsed().as_secs_f64(),
             "status": status,
@@ -62,11 +61,13 @@ impl Started {
             "versions": { "ganbook": env!("CARGO_PKG_VERSION"), "burn": "0.22.1", "rhai": "1.27", "rustc_min": env!("CARGO_PKG_RUST_VERSION") },
             "peak_memory_bytes": crate::logbook::peak_memory_bytes(),
             "last_step": *ctx.step.lock().unwrap_or_else(|p| p.into_inner()),
-            "resumed_from": self.resumed_from,
             "warnings": nan.warnings.clone(),
             "nan_count": nan.count,
             "nan_steps": nan.steps.iter().collect::<Vec<_>>(),
         });
+        if let (Some(all), serde_json::Value::Object(rest)) = (record.as_object_mut(), rest) {
+            all.extend(rest);
+        }
         crate::run::write_atomic(
             &ctx.out_dir.join("run.json"),
             serde_json::to_string_pretty(&record)
