@@ -1,5 +1,5 @@
 //! Times conv2d and conv_transpose2d at the DCGAN 64x64 shapes (batch 64, k4 s2 p1): burn's
-//! own operation against ganbook's GEMM one (src/nn/conv_gemm.rs), alternating run by run so
+//! own operation against ganbook's GEMM one (crates/ganbook-core/src/nn/kernels/conv_gemm.rs), alternating run by run so
 //! that both see the same load. Prints the fastest forward and forward + backward (input and
 //! weight gradients) of each, in ms. The same shapes in PyTorch: benches/torch_conv.py.
 //! `cargo run --release --example profile_conv [-- REPS] [--cpu]` (`--cpu`: CPU time of all
@@ -7,7 +7,7 @@
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::conv::ConvSpec;
-use ganbook::nn::conv_gemm;
+use ganbook::nn::kernels::conv_gemm;
 use std::time::Instant;
 
 type Conv = fn(Tensor<4>, Tensor<4>, Option<Tensor<1>>, &ConvSpec) -> Tensor<4>;

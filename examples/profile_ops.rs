@@ -1,10 +1,10 @@
 //! Times element-wise activations and BatchNorm forward + backward on a DCGAN-sized
-//! activation ([64, 64, 16, 16]): burn's own against ganbook's kernels (src/nn/*_cpu.rs),
+//! activation ([64, 64, 16, 16]): burn's own against ganbook's kernels (crates/ganbook-core/src/nn/kernels/),
 //! alternating run by run. `cargo run --release --example profile_ops`
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Distribution, Tensor};
+use ganbook::nn::kernels::{activation, batch_norm};
 use ganbook::nn::stateless::Op;
-use ganbook::nn::{activation_cpu, batch_norm_cpu};
 use ganbook::tensor::DynTensor;
 use std::time::Instant;
 
@@ -21,7 +21,8 @@ fn time(f: &F, x: &Tensor<4>, w: &Tensor<4>) -> f64 {
 
 fn ours(op: Op) -> F {
     Box::new(move |x| {
-        let y = activation_cpu::forward(DynTensor::new(x), &op).expect("own kernel");
+        let y = activation::forward(DynTensor::new(x), op.cpu_kernel().expect("an activation"))
+            .expect("own kernel");
         y.ranked::<4>("profile").unwrap()
     })
 }
@@ -47,9 +48,7 @@ fn main() {
             Box::new(move |x| {
                 burn::tensor::module::batch_norm_train(x, ones.clone(), zeros.clone(), 1e-5).output
             }),
-            Box::new(move |x| {
-                batch_norm_cpu::batch_norm_train(x, o2.clone(), z2.clone(), 1e-5).output
-            }),
+            Box::new(move |x| batch_norm::batch_norm_train(x, o2.clone(), z2.clone(), 1e-5).output),
         ),
         ("identity (loss only)", Box::new(|x| x), Box::new(|x| x)),
     ];

@@ -181,15 +181,3 @@ fn write_all(fd: libc::c_int, mut bytes: &[u8]) {
         bytes = &bytes[n as usize..];
     }
 }
-
-/// For the crash tests: with `GANBOOK_CRASH_AT=<stage>` in the environment, a second thread
-/// (as a GPU driver's would) dies of SIGSEGV at `stage` ("optimizer_update").
-pub fn failpoint(stage: &str) {
-    if std::env::var("GANBOOK_CRASH_AT").is_ok_and(|s| s == stage) {
-        let _ = std::thread::spawn(|| {
-            // SAFETY: raising a signal; the handler ends the process.
-            unsafe { libc::raise(libc::SIGSEGV) };
-        })
-        .join();
-    }
-}

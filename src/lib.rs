@@ -1,30 +1,20 @@
 //! ganbook: a notebook-style experiment runner for generative adversarial networks.
 //!
-//! The core (`tensor`, `nn`, `data`, `metrics`) knows nothing of Rhai; `script` binds it to
-//! the scripting language, and `run` / `repl` / `bench` are the command-line front ends.
+//! The core (`tensor`, `nn`, `data`, `metrics`, `viz`, ...) is the crate `ganbook-core`, which
+//! cannot see Rhai; it is re-exported here under the same names. This crate holds what sits on
+//! it: `script` binds the core to the scripting language, and `run`, `notebook` (run --watch),
+//! `repl` and `bench` are the front ends (ARCHITECTURE.md has the picture).
+
+pub use ganbook_core::{
+    bail, checkpoint, data, device, err, error, files, heap, interop, map_rank, memory_limit,
+    metrics, nn, rng, sandbox, tensor, threads, viz, with_rank,
+};
 
 pub mod bench;
-pub mod checkpoint;
 pub mod crash_guard;
-pub mod data;
-pub mod device;
-pub mod error;
-pub mod heap;
-pub mod interop;
-pub mod logbook;
-pub mod memory_limit;
-pub mod metrics;
-pub mod nn;
 pub mod notebook;
 pub mod repl;
-pub mod resume;
-pub mod rng;
 pub mod run;
-pub mod run_folder;
-pub mod run_record;
-pub mod sandbox;
 pub mod script;
-pub mod set_check;
-pub mod tensor;
-pub mod threads;
-pub mod viz;
+pub mod session;
+pub mod state;

@@ -119,7 +119,7 @@ fn main() {
                     std::process::exit(2);
                 }
             };
-            let opts = run::RunOptions {
+            let opts = ganbook::session::options::RunOptions {
                 script,
                 sets,
                 device,
@@ -148,11 +148,7 @@ fn main() {
             batch,
             torch_device,
             torch_compile,
-        }) => match {
-            ganbook::crash_guard::arm(&device, None);
-            ganbook::device::select(&device)
-        }
-        .and_then(|()| {
+        }) => match ganbook::session::start_device(&device).and_then(|()| {
             bench::run(
                 &names,
                 &bench::Settings {

@@ -1,7 +1,8 @@
 //! Checkpoints: a run saved half-way and resumed in a fresh engine continues with exactly the
 //! losses of an uninterrupted run (models, Adam state, RNG incl. dropout masks, step).
 
-use ganbook::script::{self, context::Context};
+use ganbook::script;
+use ganbook::state::RunState;
 use rhai::{Array, Scope};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,13 +39,16 @@ fn tmp(tag: &str) -> PathBuf {
 }
 
 fn run(out: &std::path::Path, src: &str) -> Array {
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
-    ctx.log.lock().unwrap().quiet = true;
+    let ctx = RunState::new(BTreeMap::new(), out.to_path_buf());
+    ctx.set_quiet();
     let engine = script::engine(&ctx);
     let mut scope = Scope::new();
     scope.push("losses", Array::new());
     if let Err(e) = engine.run_with_scope(&mut scope, src) {
-        panic!("{}", ganbook::run::format_eval_error("test.rhai", &e).0);
+        panic!(
+            "{}",
+            ganbook::script::errors::format_eval_error("test.rhai", &e).0
+        );
     }
     scope.get_value::<Array>("losses").unwrap()
 }
@@ -98,22 +102,22 @@ fn checkpoint_round_trip_is_exact_and_errors_name_what_is_missing() {
     let flags: Vec<bool> = got.iter().map(|v| v.as_bool().unwrap()).collect();
     assert_eq!(flags, vec![true, true, true, false]);
     assert!(out.join("checkpoints/a/checkpoint.json").exists());
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
+    let ctx = RunState::new(BTreeMap::new(), out.to_path_buf());
     let engine = script::engine(&ctx);
     let e = engine
         .run(&format!("{SETUP} load(\"a\", #{{D: D}});"))
         .unwrap_err();
-    let msg = ganbook::run::format_eval_error("t.rhai", &e).0;
+    let msg = ganbook::script::errors::format_eval_error("t.rhai", &e).0;
     assert!(msg.contains("no model 'D'"), "{msg}");
 }
 
 /// The error of running `src` in an engine whose run folder is `out`.
 fn run_err(out: &std::path::Path, src: &str) -> String {
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
-    ctx.log.lock().unwrap().quiet = true;
+    let ctx = RunState::new(BTreeMap::new(), out.to_path_buf());
+    ctx.set_quiet();
     match script::engine(&ctx).run(src) {
         Ok(()) => "no error".into(),
-        Err(e) => ganbook::run::format_eval_error("t.rhai", &e).0,
+        Err(e) => ganbook::script::errors::format_eval_error("t.rhai", &e).0,
     }
 }
 

@@ -383,7 +383,7 @@ fn steps_past_the_total_get_no_progress_bar() {
 
 #[test]
 fn thread_counts_agree() {
-    // ganbook's main thread is one of rayon's threads (src/threads.rs); with 1 thread there is
+    // ganbook's main thread is one of rayon's threads (crates/ganbook-core/src/threads.rs); with 1 thread there is
     // no other. A small convolutional GAN must train alike at 1, 2 and 3 threads (the batch of
     // 8 is cut into different runs of samples, so sums differ only in rounding).
     let script = temp_dir("threads").join("t.rhai");

@@ -1,9 +1,9 @@
-//! Golden tests: ganbook's activations (src/nn/activation_cpu.rs) against burn's, forward
-//! and backward. (File name: the conv_* tests are the layer-kernel golden tests.)
+//! Golden tests: ganbook's activations (crates/ganbook-core/src/nn/kernels/activation.rs)
+//! against burn's, forward and backward. (File name: the conv_* tests are the layer-kernel golden tests.)
 
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Distribution, Tensor};
-use ganbook::nn::activation_cpu;
+use ganbook::nn::kernels::activation::{self, Activation};
 use ganbook::nn::stateless::Op;
 use ganbook::tensor::DynTensor;
 
@@ -28,7 +28,10 @@ fn check(op: Op, plain: fn(Tensor<3>) -> Tensor<3>) {
     for fresh in [false, true] {
         let x1 = x.clone().require_grad();
         let input = if fresh { x1.clone() * 1.0 } else { x1.clone() };
-        let ours = activation_cpu::forward(DynTensor::new(input), &op)
+        let kind = op
+            .cpu_kernel()
+            .unwrap_or_else(|| panic!("{op:?}: no own kernel"));
+        let ours = activation::forward(DynTensor::new(input), kind)
             .unwrap_or_else(|_| panic!("{op:?}: own kernel not taken"))
             .ranked::<3>("test")
             .unwrap();
@@ -60,7 +63,9 @@ fn activations_match_burn() {
 #[test]
 fn other_ops_are_left_to_burn() {
     let dev = ganbook::device::current();
-    let x = DynTensor::new(Tensor::<2>::zeros([2, 3], &dev));
-    assert!(activation_cpu::forward(x.clone(), &Op::Gelu).is_err());
-    assert!(activation_cpu::forward(x, &Op::Flatten).is_err());
+    assert!(Op::Gelu.cpu_kernel().is_none());
+    assert!(Op::Flatten.cpu_kernel().is_none());
+    // and a tensor that is not float32 is given back to burn
+    let x = DynTensor::new(Tensor::<2>::zeros([2, 3], &dev).cast(burn::tensor::DType::F64));
+    assert!(activation::forward(x, Activation::Tanh).is_err());
 }

@@ -1,11 +1,11 @@
-//! Golden tests: ganbook's BatchNorm training pass (src/nn/batch_norm_cpu.rs) against burn's
+//! Golden tests: ganbook's BatchNorm training pass (crates/ganbook-core/src/nn/kernels/batch_norm.rs) against burn's
 //! `batch_norm_train`, forward (output, mean, variance) and backward (input, gamma, beta).
 
 mod common;
 use common::assert_close;
 
 use burn::tensor::{Distribution, Tensor};
-use ganbook::nn::batch_norm_cpu;
+use ganbook::nn::kernels::batch_norm;
 
 fn random<const D: usize>(shape: [usize; D], mean: f64) -> Tensor<D> {
     let dev = ganbook::device::current();
@@ -15,7 +15,7 @@ fn random<const D: usize>(shape: [usize; D], mean: f64) -> Tensor<D> {
 fn check<const D: usize>(shape: [usize; D]) {
     let c = shape[1];
     let (x, gamma, beta) = (random(shape, 3.0), random([c], 1.0), random([c], 0.0));
-    assert!(batch_norm_cpu::applies(&x), "{shape:?}: own path not taken");
+    assert!(batch_norm::applies(&x), "{shape:?}: own path not taken");
     let n = shape.iter().product::<usize>();
     let dev = ganbook::device::current();
     let v: Vec<f32> = (0..n)
@@ -31,7 +31,7 @@ fn check<const D: usize>(shape: [usize; D]) {
     };
 
     let (x1, g1, b1) = leaves();
-    let ours = batch_norm_cpu::batch_norm_train(x1.clone(), g1.clone(), b1.clone(), 1e-5);
+    let ours = batch_norm::batch_norm_train(x1.clone(), g1.clone(), b1.clone(), 1e-5);
     let grads = (ours.output.clone() * weights.clone()).sum().backward();
     let (x2, g2, b2) = leaves();
     let plain = burn::tensor::module::batch_norm_train(x2.clone(), g2.clone(), b2.clone(), 1e-5);

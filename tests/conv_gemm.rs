@@ -1,4 +1,4 @@
-//! Golden tests: ganbook's GEMM convolutions (src/nn/conv_gemm.rs) against burn's own
+//! Golden tests: ganbook's GEMM convolutions (crates/ganbook-core/src/nn/kernels/conv_gemm.rs) against burn's own
 //! conv2d / conv_transpose2d, forward and backward (input, weight and bias gradients).
 
 mod common;
@@ -7,7 +7,7 @@ use common::assert_close;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::conv::ConvSpec;
-use ganbook::nn::conv_gemm;
+use ganbook::nn::kernels::conv_gemm;
 
 fn spec(kernel: usize, stride: usize, padding: usize, dilation: usize, bias: bool) -> ConvSpec {
     ConvSpec {

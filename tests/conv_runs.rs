@@ -1,10 +1,10 @@
-//! src/nn/conv_runs.rs: convolutions spread runs of samples over threads; weight gradients
+//! crates/ganbook-core/src/nn/kernels/conv_runs.rs: convolutions spread runs of samples over threads; weight gradients
 //! are summed in a fixed order, so a call repeats bit for bit for a given thread count, and
 //! any thread count gives the one-thread result within rounding.
 
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::conv::ConvSpec;
-use ganbook::nn::conv_gemm;
+use ganbook::nn::kernels::conv_gemm;
 
 /// Input and weight gradients of conv2d then conv_transpose2d on `x`, in a pool of `threads`.
 fn gradients(threads: usize, x: &Tensor<4>, w1: &Tensor<4>, w2: &Tensor<4>) -> Vec<Vec<f32>> {

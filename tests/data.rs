@@ -358,7 +358,7 @@ fn idx_files_load_as_mnist_gzipped_or_not() {
             .contains("truncated")
     );
     // through the script binding
-    let (engine, _) = ganbook::run::bare_engine();
+    let (engine, _) = ganbook::script::bare_engine();
     let script = format!(
         "let d = mnist(\"{}\"); [d.len(), d.labels().to_array(), d.batch(2).shape()]",
         dir.display()
@@ -372,7 +372,7 @@ fn idx_files_load_as_mnist_gzipped_or_not() {
 
 #[test]
 fn script_bindings_make_datasets_and_reject_bad_options() {
-    let (engine, _) = ganbook::run::bare_engine();
+    let (engine, _) = ganbook::script::bare_engine();
     let shape: rhai::Array = engine
         .eval("let f = faces(#{style: \"webtoon\", n: 16, size: 48}); f.batch_labeled(4).x.shape()")
         .unwrap();
@@ -442,7 +442,7 @@ fn flip_mirrors_some_batch_images_and_get_never() {
 #[test]
 fn preview_writes_a_png_grid_in_the_run_folder() {
     let out = tmp("preview");
-    let ctx = ganbook::script::context::Context::new(Default::default(), out.clone());
+    let ctx = ganbook::state::RunState::new(Default::default(), out.clone());
     let engine = ganbook::script::engine(&ctx);
     let path: String = engine
         .eval("faces(#{style: \"emoji\", n: 9}).preview(\"real\")")
@@ -458,7 +458,7 @@ fn preview_writes_a_png_grid_in_the_run_folder() {
 
 #[test]
 fn tensors_become_datasets_with_their_value_range_mapped() {
-    let (engine, _) = ganbook::run::bare_engine();
+    let (engine, _) = ganbook::script::bare_engine();
     let r: rhai::Array = engine
         .eval(
             "let x = full([4, 1, 28, 28], 255.0); \

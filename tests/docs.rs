@@ -2,7 +2,7 @@
 
 #[test]
 fn every_script_function_is_documented() {
-    let (engine, _) = ganbook::run::bare_engine();
+    let (engine, _) = ganbook::script::bare_engine();
     let json = engine.gen_fn_metadata_to_json(false).expect("metadata");
     let meta: serde_json::Value = serde_json::from_str(&json).unwrap();
     let functions = meta["functions"].as_array().expect("functions listed");

@@ -7,7 +7,7 @@ use burn::module::Param;
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::gradient_penalty::{input_gradient, penalty_of};
 use ganbook::nn::{Layer, Mode, Sequential};
-use ganbook::run::bare_engine;
+use ganbook::script::bare_engine;
 use ganbook::script::model_fns::Model;
 use ganbook::tensor::{DynTensor, Reduce};
 

@@ -1,9 +1,10 @@
 //! The hostile corpus in tests/hostile/: every case ends in a script error containing its
 //! `// expect:` text; none panics, aborts or hangs (see tests/hostile/README.md).
 
-use ganbook::run::{format_eval_error, format_parse_error};
 use ganbook::sandbox::Sandbox;
-use ganbook::script::{self, context::Context};
+use ganbook::script;
+use ganbook::script::errors::{format_eval_error, format_parse_error};
+use ganbook::state::RunState;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -44,9 +45,9 @@ fn run_case(case: &Case, out: &Path) -> Result<String, String> {
     ganbook::memory_limit::set(1 << 30);
     let sandbox = Sandbox::new(&[PathBuf::from(CORPUS), PathBuf::from(".")], &[out.into()])
         .map_err(|e| e.to_string())?;
-    let ctx = Context::with_sandbox(Default::default(), out.to_path_buf(), sandbox.clone());
+    let ctx = RunState::with_sandbox(Default::default(), out.to_path_buf(), sandbox.clone());
     let mut engine = script::engine(&ctx);
-    engine.set_module_resolver(ganbook::notebook::modules::Resolver::sandboxed(
+    engine.set_module_resolver(ganbook::script::modules::Resolver::sandboxed(
         Path::new(CORPUS),
         sandbox,
     ));
@@ -70,7 +71,7 @@ fn run_case(case: &Case, out: &Path) -> Result<String, String> {
         })
         .unwrap();
     let got = rx.recv_timeout(Duration::from_secs(2)).or_else(|_| {
-        ctx.interrupt.store(true, Ordering::Relaxed);
+        ctx.interrupt_flag().store(true, Ordering::Relaxed);
         rx.recv_timeout(Duration::from_secs(58))
     });
     match got {

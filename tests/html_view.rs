@@ -6,7 +6,7 @@
 mod common;
 
 use ganbook::notebook::Notebook;
-use ganbook::script::context::Context;
+use ganbook::state::RunState;
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -26,8 +26,8 @@ fn index_html_renders_in_headless_chromium() {
          // %% broken\nprint(\"about to fail\");\nlet x = nope();\n",
     )
     .unwrap();
-    let ctx = Context::new(BTreeMap::new(), dir.join("out"));
-    ctx.log.lock().unwrap().quiet = true;
+    let ctx = RunState::new(BTreeMap::new(), dir.join("out"));
+    ctx.set_quiet();
     let mut nb = Notebook::new(&script, &ctx);
     nb.verbose = false;
     let o = nb.update().unwrap();

@@ -9,7 +9,8 @@ use ganbook::metrics::inception::preprocess::resize_bilinear;
 use ganbook::metrics::inception::random::{self, RandomSource};
 use ganbook::metrics::inception::weights::StateDictSource;
 use ganbook::metrics::inception::{CLASSES, FEATURES, Inception};
-use ganbook::script::{self, context::Context};
+use ganbook::script;
+use ganbook::state::RunState;
 use ganbook::tensor::DynTensor;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -227,7 +228,7 @@ fn inception_in_a_script_loads_a_weights_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let weights = dir.join("fid_inception.safetensors");
     write_safetensors(&weights);
-    let ctx = Context::new(Default::default(), dir.clone());
+    let ctx = RunState::new(Default::default(), dir.clone());
     let engine = script::engine(&ctx);
     let mut scope = rhai::Scope::new();
     scope.push("PATH", weights.display().to_string());

@@ -3,7 +3,7 @@
 //! ends with the same losses and weights as a run that was never killed.
 //!
 //! The moment is made reliable with the failpoint `GANBOOK_FAILPOINT=<stage>=<ms>`
-//! (src/checkpoint.rs): every save pauses at the stage, and the test kills the process once
+//! (crates/ganbook-core/src/checkpoint.rs): every save pauses at the stage, and the test kills the process once
 //! it sees the run folder in that state. `checkpoint_write`: the new checkpoint's files are
 //! written to `last.tmp` but its manifest is not; `checkpoint_swap`: between the renames that
 //! swap it in, when `last` has just become `last.old`.

@@ -2,7 +2,7 @@
 //! unchanged snapshot (training in a later cell does not leak into it).
 
 use ganbook::notebook::{Notebook, Outcome, Status};
-use ganbook::script::context::Context;
+use ganbook::state::RunState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 fn notebook(dir: &Path, text: &str) -> Notebook {
     let script = dir.join("nb.rhai");
     std::fs::write(&script, text).unwrap();
-    let ctx = Context::new(BTreeMap::new(), dir.join("out"));
+    let ctx = RunState::new(BTreeMap::new(), dir.join("out"));
     std::fs::create_dir_all(dir.join("out")).unwrap();
     let mut nb = Notebook::new(&script, &ctx);
     nb.verbose = false;

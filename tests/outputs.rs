@@ -1,7 +1,8 @@
 //! What a run leaves in its folder: PNG grids with step names, metrics.jsonl/csv, plots that
 //! are not blank, GIFs with one frame per saved grid, latent-walk strips.
 
-use ganbook::script::{self, context::Context};
+use ganbook::script;
+use ganbook::state::RunState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -12,12 +13,12 @@ fn tmp(tag: &str) -> PathBuf {
 }
 
 fn run(out: &Path, src: &str) -> Result<(), String> {
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
-    ctx.log.lock().unwrap().quiet = true;
+    let ctx = RunState::new(BTreeMap::new(), out.to_path_buf());
+    ctx.set_quiet();
     let engine = script::engine(&ctx);
     engine
         .run(src)
-        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0)
+        .map_err(|e| ganbook::script::errors::format_eval_error("test.rhai", &e).0)
 }
 
 /// How many distinct colours an image has: a blank plot has one.
@@ -130,7 +131,7 @@ fn interpolate_makes_one_strip() {
 fn scatter2d_draws_points_heatmap_and_arrows() {
     let dir = std::env::temp_dir().join(format!("ganbook-scatter-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let ctx = ganbook::script::context::Context::new(Default::default(), dir.clone());
+    let ctx = ganbook::state::RunState::new(Default::default(), dir.clone());
     let engine = ganbook::script::engine(&ctx);
     let plain: String = engine
         .eval(r#"scatter2d(toy2d("ring8", 200), randn([200, 2]), "plain")"#)
@@ -208,7 +209,7 @@ fn real_pixels(path: &str) -> Vec<(u32, u32)> {
 #[test]
 fn scatter_frames_of_a_series_keep_their_axes() {
     let out = tmp("frames");
-    let ctx = Context::new(BTreeMap::new(), out.clone());
+    let ctx = RunState::new(BTreeMap::new(), out.clone());
     let engine = script::engine(&ctx);
     // the same real points at two steps, generated points near the centre, then near a corner
     let paths: rhai::Array = engine
@@ -244,7 +245,7 @@ fn scatter_frames_of_a_series_keep_their_axes() {
 #[test]
 fn scatter2d_shows_a_packed_critic() {
     let out = tmp("packed");
-    let ctx = Context::new(BTreeMap::new(), out.clone());
+    let ctx = RunState::new(BTreeMap::new(), out.clone());
     let engine = script::engine(&ctx);
     let plain: String = engine
         .eval(r#"scatter2d(toy2d("ring8", 200), randn([200, 2]), "plain")"#)

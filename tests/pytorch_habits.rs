@@ -6,7 +6,8 @@
 
 mod common;
 
-use ganbook::run::{bare_engine, format_eval_error};
+use ganbook::script::bare_engine;
+use ganbook::script::errors::format_eval_error;
 use ganbook::tensor::{DynTensor, Reduce};
 use rhai::{Dynamic, Scope};
 use serde_json::Value;

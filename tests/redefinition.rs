@@ -4,36 +4,36 @@
 //! oldest.) The same through a real terminal is in tests/repl.rs.
 
 use ganbook::notebook::Notebook;
-use ganbook::repl::{Session, commands};
-use ganbook::script::context::Context;
+use ganbook::repl::{Repl, commands};
+use ganbook::state::RunState;
 use rhai::Dynamic;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-fn session() -> Session {
-    let ctx = Context::new(BTreeMap::new(), std::env::temp_dir().join("ganbook-redef"));
-    ctx.log.lock().unwrap().quiet = true;
-    Session::new(&ctx)
+fn session() -> Repl {
+    let ctx = RunState::new(BTreeMap::new(), std::env::temp_dir().join("ganbook-redef"));
+    ctx.set_quiet();
+    Repl::new(&ctx)
 }
 
 /// Runs `input` and fails the test if it fails.
-fn ok(s: &mut Session, input: &str) {
+fn ok(s: &mut Repl, input: &str) {
     assert!(s.eval("input", input, false), "failed: {input}");
 }
 
 /// The value of `expr` in the session.
-fn value(s: &mut Session, expr: &str) -> Dynamic {
+fn value(s: &mut Repl, expr: &str) -> Dynamic {
     ok(s, &format!("let probe_value = {expr};"));
     s.scope.get("probe_value").unwrap().clone()
 }
 
-fn int(s: &mut Session, expr: &str) -> i64 {
+fn int(s: &mut Repl, expr: &str) -> i64 {
     value(s, expr).as_int().unwrap()
 }
 
-fn text(s: &mut Session, expr: &str) -> String {
+fn text(s: &mut Repl, expr: &str) -> String {
     value(s, expr).to_string()
 }
 
@@ -170,7 +170,7 @@ fn after_an_error_the_newest_value_holds() {
 fn after_an_interrupt_the_newest_value_holds() {
     let mut s = session();
     ok(&mut s, "let a = 1;");
-    let flag = s.ctx.interrupt.clone();
+    let flag = s.ctx.interrupt_flag();
     let stopper = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
         flag.store(true, Ordering::Relaxed);
@@ -196,10 +196,10 @@ fn notebook_reruns_see_the_newest_value() {
         )
     };
     std::fs::write(&script, cells("result(\"a\", a);")).unwrap();
-    let ctx = Context::new(BTreeMap::new(), dir.join("out"));
+    let ctx = RunState::new(BTreeMap::new(), dir.join("out"));
     let mut nb = Notebook::new(&script, &ctx);
     nb.verbose = false;
-    let last_result = |ctx: &Context| ctx.results.lock().unwrap().last().unwrap().1.clone();
+    let last_result = |ctx: &RunState| ctx.results().last().unwrap().1.clone();
     assert_eq!(nb.update().unwrap().ran, [0, 1, 2]);
     assert_eq!(last_result(&ctx), 2);
     // Edits of the last cell re-run it alone, twice, from the snapshot after cell two.

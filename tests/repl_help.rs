@@ -1,12 +1,12 @@
 //! `:help` and completion show what a user types: properties as `.name`, no setters
 //! (`set$lr`) or Rhai's print hooks (`to_string`, `to_debug`), every function under a topic.
 
-use ganbook::repl::{Session, completion};
-use ganbook::script::context::Context;
+use ganbook::repl::{Repl, completion};
+use ganbook::state::RunState;
 use std::collections::BTreeMap;
 
-fn session() -> Session {
-    Session::new(&Context::new(BTreeMap::new(), std::env::temp_dir()))
+fn session() -> Repl {
+    Repl::new(&RunState::new(BTreeMap::new(), std::env::temp_dir()))
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The script API, evaluated in-process: values, shape errors, models and optimizers.
 
 use ganbook::nn::summary::summary;
-use ganbook::run::{bare_engine, format_eval_error};
+use ganbook::script::bare_engine;
+use ganbook::script::errors::format_eval_error;
 use ganbook::script::model_fns::Model;
 use ganbook::tensor::DynTensor;
 use rhai::{Dynamic, Engine};

@@ -2,7 +2,8 @@
 //! tests/fixtures/make_torch_sequential.py) gives PyTorch's outputs here, and save_torch
 //! writes a file that loads back to the same outputs.
 
-use ganbook::script::{self, context::Context};
+use ganbook::script;
+use ganbook::state::RunState;
 use ganbook::tensor::DynTensor;
 use rhai::Scope;
 use std::collections::BTreeMap;
@@ -50,13 +51,13 @@ fn expected() -> Expected {
 }
 
 fn run(out: &std::path::Path, src: &str, x: &DynTensor) -> Result<DynTensor, String> {
-    let ctx = Context::new(BTreeMap::new(), out.to_path_buf());
+    let ctx = RunState::new(BTreeMap::new(), out.to_path_buf());
     let engine = script::engine(&ctx);
     let mut scope = Scope::new();
     scope.push("x", x.clone());
     engine
         .eval_with_scope::<DynTensor>(&mut scope, src)
-        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0)
+        .map_err(|e| ganbook::script::errors::format_eval_error("test.rhai", &e).0)
 }
 
 fn assert_close(got: &[f32], want: &[f32]) {

@@ -1,12 +1,12 @@
-//! src/nn/wanted_grads.rs: an optimizer step computes weight gradients only for the leaves
+//! crates/ganbook-core/src/nn/kernels/wanted_grads.rs: an optimizer step computes weight gradients only for the leaves
 //! it updates; every other gradient stays exactly as before.
 
 use burn::backend::autodiff::NodeId;
 use burn::tensor::{Distribution, Tensor};
 use ganbook::nn::conv::ConvSpec;
-use ganbook::nn::conv_gemm;
-use ganbook::nn::flex_kernel::flex_f32;
-use ganbook::nn::wanted_grads::with_wanted;
+use ganbook::nn::kernels::conv_gemm;
+use ganbook::nn::kernels::flex::flex_f32;
+use ganbook::nn::kernels::wanted_grads::with_wanted;
 use std::collections::HashSet;
 
 fn random<const D: usize>(shape: [usize; D]) -> Tensor<D> {

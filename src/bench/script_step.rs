@@ -3,7 +3,7 @@
 
 use crate::err;
 use crate::error::Result;
-use crate::script::context::Context;
+use crate::state::RunState;
 use rhai::{AST, Dynamic, Engine, Scope};
 use std::collections::BTreeMap;
 
@@ -25,7 +25,7 @@ impl ScriptStep {
         source: &str,
         params: BTreeMap<String, String>,
     ) -> Result<ScriptStep> {
-        let ctx = Context::new(params, std::path::PathBuf::from("outputs"));
+        let ctx = RunState::new(params, std::path::PathBuf::from("outputs"));
         let engine = crate::script::engine(&ctx);
         let (setup_src, step_src) = source
             .split_once("\n// %% step\n")

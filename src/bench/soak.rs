@@ -11,8 +11,9 @@ use super::Settings;
 use super::script_step::ScriptStep;
 use crate::err;
 use crate::error::Result;
-use crate::repl::Session;
-use crate::script::{self, context::Context};
+use crate::repl::Repl;
+use crate::script;
+use crate::state::RunState;
 use rhai::Scope;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -91,8 +92,8 @@ for step in first..last {
 /// measuring after each; growth is measured from the lowest figure after `warmup` steps.
 pub fn gan(steps: usize, warmup: usize, chunk: usize, hidden: usize) -> Result<Soak> {
     let out = scratch("soak-gan");
-    let ctx = Context::new(BTreeMap::new(), out.clone());
-    ctx.log.lock().unwrap().quiet = true;
+    let ctx = RunState::new(BTreeMap::new(), out.clone());
+    ctx.set_quiet();
     let engine = script::engine(&ctx);
     let fail = |e: &dyn std::fmt::Display| err!("soak_gan: {e}");
     let mut scope = Scope::new();
@@ -114,7 +115,7 @@ pub fn gan(steps: usize, warmup: usize, chunk: usize, hidden: usize) -> Result<S
         done = last;
         samples.push((done, rss_bytes()));
     }
-    let _ = ctx.log.lock().unwrap().finish();
+    let _ = ctx.with_log(|l| l.finish());
     let _ = std::fs::remove_dir_all(&out);
     finish(samples, warmup, clock)
 }
@@ -163,9 +164,9 @@ const REPL_INPUTS: &[&str] = &[
 /// `chunk`; growth is measured from the lowest figure after `warmup` inputs. Values are not
 /// printed; the failing inputs print their errors (to stderr) as in the REPL.
 pub fn repl(inputs: usize, warmup: usize, chunk: usize) -> Result<Soak> {
-    let ctx = Context::new(BTreeMap::new(), scratch("soak-repl"));
-    ctx.log.lock().unwrap().quiet = true;
-    let mut session = Session::new(&ctx);
+    let ctx = RunState::new(BTreeMap::new(), scratch("soak-repl"));
+    ctx.set_quiet();
+    let mut session = Repl::new(&ctx);
     let clock = Instant::now();
     let mut samples = Vec::new();
     for i in 0..inputs {

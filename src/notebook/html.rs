@@ -13,7 +13,7 @@ use std::time::SystemTime;
 pub fn images(dir: &Path) -> BTreeMap<PathBuf, SystemTime> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
-    let previous = dir.join(crate::run_folder::PREVIOUS);
+    let previous = dir.join(crate::session::run_folder::PREVIOUS);
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
@@ -172,7 +172,7 @@ pub fn render(page: &Page) -> String {
 /// is a convenience, the run goes on).
 pub fn write(page: &Page) {
     let text = render(page);
-    if let Err(e) = crate::run::write_atomic(&page.out_dir.join("index.html"), text.as_bytes()) {
+    if let Err(e) = crate::files::write_atomic(&page.out_dir.join("index.html"), text.as_bytes()) {
         eprintln!("error: {e}");
     }
 }

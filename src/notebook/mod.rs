@@ -4,14 +4,14 @@
 
 pub mod cells;
 pub mod html;
-pub mod modules;
 pub mod run_view;
 pub mod snapshot;
 pub mod watch;
 
 use crate::error::Result;
-use crate::run::Failure;
-use crate::script::{self, context::Context};
+use crate::script;
+use crate::script::errors::Failure;
+use crate::state::RunState;
 use cells::Cell;
 use rhai::Engine;
 use snapshot::State;
@@ -86,7 +86,7 @@ pub struct Outcome {
 
 pub struct Notebook {
     engine: Engine,
-    ctx: Arc<Context>,
+    ctx: Arc<RunState>,
     path: PathBuf,
     resolver_dir: PathBuf,
     cells: Vec<Cell>,
@@ -112,14 +112,17 @@ pub struct Notebook {
 }
 
 impl Notebook {
-    pub fn new(path: &Path, ctx: &Arc<Context>) -> Notebook {
+    pub fn new(path: &Path, ctx: &Arc<RunState>) -> Notebook {
         let mut engine = script::engine(ctx);
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        engine.set_module_resolver(modules::Resolver::sandboxed(&dir, ctx.sandbox.clone()));
+        engine.set_module_resolver(crate::script::modules::Resolver::sandboxed(
+            &dir,
+            ctx.sandbox().clone(),
+        ));
         let printed = Arc::new(Mutex::new(String::new()));
         let p = printed.clone();
         engine.on_print(move |s| {
@@ -157,7 +160,7 @@ impl Notebook {
 
     /// Files whose change calls for an update: the script and the module files it imports.
     pub fn watched_files(&self) -> Vec<PathBuf> {
-        let r = modules::Resolver::new(&self.resolver_dir);
+        let r = crate::script::modules::Resolver::new(&self.resolver_dir);
         let mut v = vec![self.path.clone()];
         v.extend(self.modules.keys().filter_map(|m| r.locate(m)));
         v
@@ -192,7 +195,7 @@ impl Notebook {
         let cells = cells::split(&text);
         self.header = cells::header(&text);
         self.state = html::RunState::Running;
-        let resolver = modules::Resolver::new(&self.resolver_dir);
+        let resolver = crate::script::modules::Resolver::new(&self.resolver_dir);
         let module_texts: BTreeMap<String, Option<String>> = cells
             .iter()
             .flat_map(|c| c.imports.iter().map(|(m, _)| m.clone()))
@@ -256,12 +259,7 @@ impl Notebook {
                 self.snapshots.push(s);
             }
         }
-        let _ = self
-            .ctx
-            .log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .flush();
+        let _ = self.ctx.with_log(|l| l.flush());
         self.finish(&outcome);
         Ok(outcome)
     }
@@ -288,7 +286,7 @@ impl Notebook {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        let before = html::images(&self.ctx.out_dir);
+        let before = html::images(self.ctx.out_dir());
         self.records[i].status = Status::Running;
         self.records[i].started = Some(Instant::now());
         self.write_html();
@@ -341,7 +339,7 @@ impl Notebook {
                 }
             }
         };
-        let after = html::images(&self.ctx.out_dir);
+        let after = html::images(self.ctx.out_dir());
         let r = &mut self.records[i];
         r.status = status;
         r.output = output;
@@ -375,12 +373,12 @@ impl Notebook {
             header: self.header.as_deref(),
             state: self.state,
             cells: &self.records,
-            out_dir: &self.ctx.out_dir,
+            out_dir: self.ctx.out_dir(),
             now: SystemTime::now(),
         });
     }
 
-    pub fn context(&self) -> &Arc<Context> {
+    pub fn context(&self) -> &Arc<RunState> {
         &self.ctx
     }
 }

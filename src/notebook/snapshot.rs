@@ -2,11 +2,11 @@
 //! the variables (models and optimizers copied together, each optimizer copy pointing at the
 //! copies of its models), the script's functions and imports, the RNG, the step and the log.
 
-use crate::logbook::Row;
 use crate::rng;
-use crate::script::context::Context;
 use crate::script::model_fns::Model;
 use crate::script::optim_fns::{Opt, OptState};
+use crate::state::RunState;
+use crate::state::logbook::Row;
 use rhai::{AST, Array, Dynamic, Map, Scope};
 use std::sync::{Arc, Mutex};
 
@@ -30,33 +30,29 @@ pub struct Live {
 
 impl State {
     /// The state before the first cell: nothing defined, the RNG as it is now.
-    pub fn initial(ctx: &Context) -> State {
+    pub fn initial(ctx: &RunState) -> State {
         State::capture(&Scope::new(), &AST::empty(), &[], ctx)
     }
 
     /// A deep copy of `scope` and the session's RNG, step and log.
-    pub fn capture(scope: &Scope, functions: &AST, imports: &[String], ctx: &Context) -> State {
-        let log = ctx.log.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn capture(scope: &Scope, functions: &AST, imports: &[String], ctx: &RunState) -> State {
+        let (step, rows, keys) = ctx.log_snapshot();
         State {
             scope: deep_copy_scope(scope),
             functions: functions.clone(),
             imports: imports.to_vec(),
             rng: rng::state(),
-            step: *ctx.step.lock().unwrap_or_else(|p| p.into_inner()),
-            rows: log.rows.clone(),
-            keys: log.keys.clone(),
+            step,
+            rows,
+            keys,
         }
     }
 
     /// Puts the RNG, step and log back and returns a fresh deep copy of the variables to run
     /// in (the snapshot itself stays as it was, ready for the next re-run).
-    pub fn restore(&self, ctx: &Context) -> crate::error::Result<Live> {
+    pub fn restore(&self, ctx: &RunState) -> crate::error::Result<Live> {
         rng::restore(&self.rng)?;
-        *ctx.step.lock().unwrap_or_else(|p| p.into_inner()) = self.step;
-        ctx.log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .restore_rows(self.rows.clone(), self.keys.clone());
+        ctx.restore_log(self.step, self.rows.clone(), self.keys.clone());
         Ok(Live {
             scope: deep_copy_scope(&self.scope),
             functions: self.functions.clone(),

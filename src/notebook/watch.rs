@@ -3,14 +3,14 @@
 //! it. Saves are debounced: the update starts once the files have been quiet for 100 ms.
 
 use super::Notebook;
+use crate::err;
 use crate::error::Result;
-use crate::run::RunOptions;
-use crate::script::context::Context;
-use crate::{device, err, rng};
+use crate::session::Session;
+use crate::session::options::{RunOptions, read_script};
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,32 +38,13 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 fn watch_inner(opts: RunOptions) -> Result<i32> {
-    let params = crate::run::parse_sets(&opts.sets)?;
-    crate::crash_guard::arm(&opts.device, None);
-    device::select(&opts.device)?;
     let script = canonical(&opts.script);
-    let source = std::fs::read_to_string(&script)
-        .map_err(|e| err!("cannot read script {}: {e}", opts.script.display()))?;
-    let out_dir = opts.prepare(&source, &params)?;
-    let ctx = Context::with_sandbox(params, out_dir.clone(), opts.sandbox(&out_dir)?);
-    opts.apply_limits(&ctx);
-    ctx.log.lock().unwrap().quiet = true;
-    let started = crate::run_record::Started::now(opts.script.display().to_string(), None);
-    crate::crash_guard::arm(&opts.device, Some((&out_dir, started.fixed_fields())));
-    if let Some(s) = opts.seed {
-        rng::seed(s);
-        *ctx.seed.lock().unwrap() = Some(s);
-    }
-    let quit = Arc::new(AtomicBool::new(false));
-    {
-        let (q, flag) = (quit.clone(), ctx.interrupt.clone());
-        let _ = ctrlc::set_handler(move || {
-            q.store(true, Ordering::Relaxed);
-            flag.store(true, Ordering::Relaxed);
-        });
-    }
+    let source = read_script(&opts.script)?;
+    let session = Session::open(&opts, &source)?;
+    let ctx = session.state();
+    ctx.set_quiet();
     let shared = Arc::new(Mutex::new(Shared::default()));
-    let (sh, flag) = (shared.clone(), ctx.interrupt.clone());
+    let (sh, flag) = (shared.clone(), ctx.interrupt_flag());
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
         if event.kind.is_access() {
@@ -85,10 +66,9 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     })
     .map_err(|e| err!("cannot watch files: {e}"))?;
 
-    let mut nb = Notebook::new(&script, &ctx);
+    let mut nb = Notebook::new(&script, ctx);
     nb.name = opts.script.display().to_string();
     nb.watching = true;
-    let record = crate::run_record::Started::now(nb.name.clone(), None);
     let mut watched: Vec<PathBuf> = Vec::new();
     let dir = canonical(script.parent().unwrap_or(Path::new(".")));
     watcher
@@ -98,7 +78,7 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     println!(
         "watching {} — the notebook is {}; Ctrl-C stops",
         opts.script.display(),
-        out_dir.join("index.html").display()
+        ctx.out_dir().join("index.html").display()
     );
     loop {
         remember(&shared, &nb);
@@ -118,7 +98,7 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
                 ("error", Some(e.to_string()))
             }
         };
-        write_record(&record, &nb, status, error.as_deref());
+        write_record(&session, &nb, status, error.as_deref());
         let _ = std::io::Write::flush(&mut std::io::stdout());
         // Watch the folders of the script and its modules (editors save by renaming).
         for f in nb.watched_files() {
@@ -132,9 +112,9 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
         }
         remember_new(&shared, &nb);
         loop {
-            if quit.load(Ordering::Relaxed) {
+            if session.quit_requested() {
                 nb.state = super::html::RunState::Stopped;
-                write_record(&record, &nb, "stopped", error.as_deref());
+                write_record(&session, &nb, "stopped", error.as_deref());
                 println!("stopped");
                 return Ok(130);
             }
@@ -150,14 +130,9 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
 
 /// Writes run.json as a plain run does (the script as it is now, `status` ok, error,
 /// interrupted or stopped), then the view, which links it.
-fn write_record(
-    record: &crate::run_record::Started,
-    nb: &Notebook,
-    status: &str,
-    error: Option<&str>,
-) {
+fn write_record(session: &Session, nb: &Notebook, status: &str, error: Option<&str>) {
     let source = std::fs::read_to_string(&nb.watched_files()[0]).unwrap_or_default();
-    if let Err(e) = record.write(nb.context(), &source, status, error) {
+    if let Err(e) = session.write_record(&source, status, error) {
         eprintln!("error: {e}");
     }
     nb.write_html();

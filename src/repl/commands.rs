@@ -1,7 +1,7 @@
 //! The REPL's `:` commands: `:help [name]`, `:vars`, `:load FILE`, `:reset`, `:time EXPR`,
 //! `:device`, `:quit`.
 
-use super::Session;
+use super::Repl;
 use crate::script::model_fns::Model;
 use crate::tensor::DynTensor;
 use std::time::Instant;
@@ -12,7 +12,7 @@ pub enum Flow {
     Quit,
 }
 
-pub fn command(s: &mut Session, line: &str) -> Flow {
+pub fn command(s: &mut Repl, line: &str) -> Flow {
     let (cmd, arg) = match line.split_once(char::is_whitespace) {
         Some((c, a)) => (c, a.trim()),
         None => (line, ""),
@@ -57,7 +57,7 @@ pub fn command(s: &mut Session, line: &str) -> Flow {
 }
 
 /// `:vars`: one line per variable: name, type, and a shape or size where it has one.
-pub fn vars(s: &Session) -> String {
+pub fn vars(s: &Repl) -> String {
     let mut out = String::new();
     for var in crate::script::scope_vars::visible(&s.scope) {
         let (name, v) = (var.name, &var.value);

@@ -7,19 +7,19 @@ pub mod commands;
 pub mod completion;
 pub mod help;
 
-use crate::script::{self, context::Context, scope_vars, show::show};
-use crate::{device, run};
+use crate::device;
+use crate::script::{self, scope_vars, show::show};
+use crate::state::RunState;
 use completion::ReplHelper;
 use rhai::{AST, Engine, Position, Scope};
 use rustyline::error::ReadlineError;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// The session: what persists between inputs.
-pub struct Session {
+/// The REPL: what persists between inputs (on top of the run's [`RunState`]).
+pub struct Repl {
     pub engine: Engine,
-    pub ctx: Arc<Context>,
+    pub ctx: Arc<RunState>,
     pub scope: Scope<'static>,
     pub functions: AST,
     /// `import` statements run so far, replayed before every later input.
@@ -28,13 +28,13 @@ pub struct Session {
     pub vars: Arc<Mutex<Vec<(String, String)>>>,
 }
 
-impl Session {
-    pub fn new(ctx: &Arc<Context>) -> Session {
+impl Repl {
+    pub fn new(ctx: &Arc<RunState>) -> Repl {
         let mut engine = script::engine(ctx);
-        engine.set_module_resolver(crate::notebook::modules::Resolver::new(
-            std::path::Path::new("."),
-        ));
-        Session {
+        engine.set_module_resolver(crate::script::modules::Resolver::new(std::path::Path::new(
+            ".",
+        )));
+        Repl {
             docs: Arc::new(help::Docs::new(&engine)),
             engine,
             ctx: ctx.clone(),
@@ -51,7 +51,7 @@ impl Session {
         self.ctx.clear_interrupt();
         let ok = match self.engine.compile_with_scope(&self.scope, input) {
             Err(e) => {
-                eprintln!("{}", run::format_parse_error(name, input, &e).0);
+                eprintln!("{}", script::errors::format_parse_error(name, input, &e).0);
                 eprint!("{}", caret(input, e.position()));
                 false
             }
@@ -82,10 +82,10 @@ impl Session {
                         true
                     }
                     Err(e) => {
-                        let (msg, interrupted) = run::format_eval_error(name, &e);
+                        let (msg, interrupted) = script::errors::format_eval_error(name, &e);
                         eprintln!("{msg}");
                         if !interrupted {
-                            eprint!("{}", caret(input, run::error_position(&e)));
+                            eprint!("{}", caret(input, script::errors::error_position(&e)));
                         }
                         false
                     }
@@ -136,14 +136,14 @@ pub fn history_path() -> Option<PathBuf> {
 }
 
 pub fn repl(device_name: &str) -> i32 {
-    crate::crash_guard::arm(device_name, None);
-    if let Err(e) = device::select(device_name) {
-        eprintln!("error: {e}");
-        return 2;
-    }
-    let ctx = Context::new(BTreeMap::new(), PathBuf::from("outputs/repl"));
-    ctx.log.lock().unwrap().quiet = true;
-    let mut session = Session::new(&ctx);
+    let run = match crate::session::Session::open_repl(device_name) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut session = Repl::new(run.state());
     // Tab completes the common part; a second Tab lists every candidate (as bash does).
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
@@ -157,8 +157,7 @@ pub fn repl(device_name: &str) -> i32 {
     };
     // After the editor: rustyline installs its own SIGINT handler, which would swallow
     // Ctrl-C while a command runs (while it reads a line, Ctrl-C is a key, not a signal).
-    let flag = ctx.interrupt.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
+    run.catch_ctrl_c();
     editor.set_helper(Some(ReplHelper {
         docs: session.docs.clone(),
         vars: session.vars.clone(),

@@ -1,29 +1,30 @@
 //! Checkpoints and PyTorch weights in scripts: `save(#{G: G, opt_g: opt_g, step: step}, "last")`,
 //! `load("last", #{G: G, opt_g: opt_g})`, `load_torch(G, "g.pt")`, `save_torch(G, "g.safetensors")`.
 
-use super::context::{Context, to_json};
 use super::convert::call;
+use super::convert::to_json;
 use super::def;
 use super::model_fns::Model;
 use super::optim_fns::Opt;
 use crate::checkpoint::{self, MANIFEST, Manifest};
 use crate::error::Result;
 use crate::interop::torch;
+use crate::state::RunState;
 use crate::{bail, err, rng};
 use rhai::{Dynamic, Engine, Map};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-fn save(ctx: &Context, items: &Map, name: &str) -> Result<String> {
-    let dest = checkpoint::dir(&ctx.out_dir, name)?;
+fn save(ctx: &RunState, items: &Map, name: &str) -> Result<String> {
+    let dest = checkpoint::dir(ctx.out_dir(), name)?;
     let tmp = dest.with_extension("tmp");
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| err!("cannot create {}: {e}", tmp.display()))?;
-    ctx.log.lock().unwrap().flush()?;
+    ctx.with_log(|l| l.flush())?;
     let mut m = Manifest {
         ganbook_version: env!("CARGO_PKG_VERSION").into(),
         rng: rng::state(),
-        step: *ctx.step.lock().unwrap(),
+        step: ctx.step(),
         ..Default::default()
     };
     for (key, v) in items {
@@ -49,13 +50,13 @@ fn save(ctx: &Context, items: &Map, name: &str) -> Result<String> {
     }
     checkpoint::failpoint("checkpoint_write");
     let text = serde_json::to_string_pretty(&m).map_err(|e| err!("checkpoint: {e}"))?;
-    crate::run::write_atomic(&tmp.join(MANIFEST), text.as_bytes())?;
+    crate::files::write_atomic(&tmp.join(MANIFEST), text.as_bytes())?;
     checkpoint::commit(&tmp, &dest)?;
     Ok(dest.display().to_string())
 }
 
-fn read_manifest(ctx: &Context, name: &str) -> Result<(PathBuf, Manifest)> {
-    let dir = checkpoint::dir(&ctx.out_dir, name)?;
+fn read_manifest(ctx: &RunState, name: &str) -> Result<(PathBuf, Manifest)> {
+    let dir = checkpoint::dir(ctx.out_dir(), name)?;
     let m = checkpoint::read_manifest(&dir).map_err(|e| {
         if dir.join(MANIFEST).exists() {
             e
@@ -68,7 +69,7 @@ fn read_manifest(ctx: &Context, name: &str) -> Result<(PathBuf, Manifest)> {
 
 /// Restores the given models and optimizers in place, the RNG and the step; returns the
 /// saved plain values (step included).
-fn load(ctx: &Context, name: &str, into: &Map) -> Result<Map> {
+fn load(ctx: &RunState, name: &str, into: &Map) -> Result<Map> {
     let (dir, m) = read_manifest(ctx, name)?;
     for (key, v) in into {
         let key = key.to_string();
@@ -109,7 +110,7 @@ fn load(ctx: &Context, name: &str, into: &Map) -> Result<Map> {
         }
     }
     rng::restore(&m.rng)?;
-    *ctx.step.lock().unwrap() = m.step;
+    ctx.set_step(m.step);
     let mut out = Map::new();
     for (k, v) in &m.values {
         out.insert(k.as_str().into(), json_to_dynamic(v));
@@ -145,18 +146,18 @@ fn json_to_dynamic(v: &serde_json::Value) -> Dynamic {
 
 /// A weights file: as given when absolute, starting with `./` or `../`, or found from the
 /// working folder; otherwise inside the run folder. Checked against the sandbox.
-fn weights_path(ctx: &Context, path: &str) -> Result<PathBuf> {
+fn weights_path(ctx: &RunState, path: &str) -> Result<PathBuf> {
     let p = std::path::Path::new(path);
     let explicit = p.is_absolute() || path.starts_with("./") || path.starts_with("../");
     let p = if explicit || p.exists() {
         p.to_path_buf()
     } else {
-        ctx.out_dir.join(p)
+        ctx.out_dir().join(p)
     };
-    ctx.sandbox.read(&p)
+    ctx.sandbox().read(&p)
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     let c = ctx.clone();
     def(
         e,
@@ -185,11 +186,11 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "resume(into) -> int\nWith `ganbook run --resume`: restores checkpoint \"last\" into the models and optimizers given (as load(\"last\", into)), with the RNG and step, and returns the step after the saved one; otherwise does nothing and returns 0. let start = resume(#{G: G, D: D, opt_g: opt_g, opt_d: opt_d}); for step in start..steps { ... save(#{G: G, ..., step: step}, \"last\"); }",
         move |into: Map| {
             call("resume", || {
-                c.resumed.store(true, std::sync::atomic::Ordering::Relaxed);
-                let Some(step) = *c.resume.lock().unwrap() else {
+                c.mark_resumed();
+                let Some(step) = c.resume_step() else {
                     return Ok(0 as rhai::INT);
                 };
-                load(&c, crate::resume::CHECKPOINT, &into)?;
+                load(&c, crate::state::resume::CHECKPOINT, &into)?;
                 Ok(step + 1)
             })
         },
@@ -199,7 +200,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         e,
         "resuming",
         "resuming() -> bool\nWhether this run was started with --resume.",
-        move || c.resume.lock().unwrap().is_some(),
+        move || c.resume_step().is_some(),
     );
     let c = ctx.clone();
     def(
@@ -207,7 +208,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "has_checkpoint",
         "has_checkpoint(name) -> bool\nWhether checkpoints/<name>/ exists in the run folder (to resume: if has_checkpoint(\"last\") { ... load ... }).",
         move |name: &str| {
-            checkpoint::dir(&c.out_dir, name)
+            checkpoint::dir(c.out_dir(), name)
                 .map(|d| {
                     checkpoint::recover(&d);
                     d.join(MANIFEST).exists()

@@ -140,3 +140,43 @@ impl<'a> Options<'a> {
 pub fn doc_lines(text: &str) -> Vec<String> {
     text.lines().map(|l| format!("/// {l}")).collect()
 }
+
+/// A script value as JSON, for run.json.
+pub fn to_json(value: &Dynamic) -> serde_json::Value {
+    if let Some(i) = value.clone().try_cast::<rhai::INT>() {
+        return i.into();
+    }
+    if let Some(f) = value.clone().try_cast::<rhai::FLOAT>() {
+        return serde_json::Number::from_f64(f)
+            .map(Into::into)
+            .unwrap_or(serde_json::Value::Null);
+    }
+    if let Some(b) = value.clone().try_cast::<bool>() {
+        return b.into();
+    }
+    if let Some(t) = value.clone().try_cast::<crate::tensor::DynTensor>() {
+        if let Ok(v) = t.item() {
+            return serde_json::Number::from_f64(v)
+                .map(Into::into)
+                .unwrap_or(serde_json::Value::Null);
+        }
+        return t
+            .to_vec()
+            .into_iter()
+            .map(|x| serde_json::json!(x))
+            .collect();
+    }
+    if value.is_array() {
+        let arr = value.clone().cast::<rhai::Array>();
+        return arr.iter().map(to_json).collect();
+    }
+    if value.is_map() {
+        let map = value.clone().cast::<rhai::Map>();
+        return map
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    value.to_string().into()
+}

@@ -2,7 +2,6 @@
 //! `Dataset` (its methods are in `dataset_fns`); `npy` / `save_npy` move tensors through
 //! `.npy` files.
 
-use super::context::Context;
 use super::convert::{Options, call, count};
 use super::def;
 use crate::data::dataset::{Dataset, Output};
@@ -12,6 +11,7 @@ use crate::data::image_folder::{FolderOptions, ImageFolder};
 use crate::data::memory::Memory;
 use crate::data::{idx, npy};
 use crate::error::Result;
+use crate::state::RunState;
 use crate::tensor::DynTensor;
 use crate::{bail, err};
 use rhai::{Array, Engine, Map};
@@ -89,7 +89,7 @@ fn faces_fn(opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(src), out, seed)
 }
 
-fn image_folder_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
+fn image_folder_fn(ctx: &RunState, path: &str, opts: &Map) -> Result<Dataset> {
     let known = keys(&[
         "size",
         "crop",
@@ -131,11 +131,11 @@ fn image_folder_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     if fo.size == Some(0) {
         bail!("size must be at least 1");
     }
-    let root = ctx.sandbox.read(Path::new(path))?;
-    if !ctx.sandbox.is_permissive() && root.is_dir() {
+    let root = ctx.sandbox().read(Path::new(path))?;
+    if !ctx.sandbox().is_permissive() && root.is_dir() {
         // a symbolic link inside the folder may point outside what the script may read
         for f in crate::data::image_folder::files(&root, &fo)? {
-            ctx.sandbox.read(&f)?;
+            ctx.sandbox().read(&f)?;
         }
     }
     let folder = ImageFolder::open(&root, &fo)?;
@@ -146,9 +146,9 @@ fn image_folder_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(folder), out, seed)
 }
 
-fn mnist_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
+fn mnist_fn(ctx: &RunState, path: &str, opts: &Map) -> Result<Dataset> {
     let o = Options::new(opts, "mnist", OUTPUT_KEYS)?;
-    let (images, labels) = idx::load_mnist(&ctx.sandbox.read(Path::new(path))?, &ctx.sandbox)?;
+    let (images, labels) = idx::load_mnist(&ctx.sandbox().read(Path::new(path))?, ctx.sandbox())?;
     let what = format!("mnist {path}");
     let src = Memory::new(
         &what,
@@ -161,9 +161,9 @@ fn mnist_fn(ctx: &Context, path: &str, opts: &Map) -> Result<Dataset> {
     Dataset::new(Arc::new(src), out, seed)
 }
 
-fn npy_fn(ctx: &Context, path: &str, opts: &Map) -> Result<DynTensor> {
+fn npy_fn(ctx: &RunState, path: &str, opts: &Map) -> Result<DynTensor> {
     let o = Options::new(opts, "npy", &["layout"])?;
-    let mut a = npy::read(&ctx.sandbox.read(Path::new(path))?)?;
+    let mut a = npy::read(&ctx.sandbox().read(Path::new(path))?)?;
     match o.str("layout", "nchw")?.as_str() {
         "nchw" | "none" => {}
         "nhwc" => a = npy::nhwc_to_nchw(&a)?,
@@ -208,20 +208,20 @@ fn dataset_fn(x: &DynTensor, opts: &Map) -> Result<Dataset> {
 }
 
 /// A path a script names for writing: relative paths are inside the run folder.
-pub(super) fn output_file(ctx: &Context, path: &str) -> Result<PathBuf> {
+pub(super) fn output_file(ctx: &RunState, path: &str) -> Result<PathBuf> {
     let p = Path::new(path);
     let p = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        ctx.out_dir.join(p)
+        ctx.out_dir().join(p)
     };
-    ctx.sandbox.write(&p)?;
+    ctx.sandbox().write(&p)?;
     Ok(p)
 }
 
-fn save_npy_fn(ctx: &Context, t: &DynTensor, path: &str) -> Result<String> {
+fn save_npy_fn(ctx: &RunState, t: &DynTensor, path: &str) -> Result<String> {
     let p = output_file(ctx, path)?;
-    crate::logbook::ensure_parent(&p)?;
+    crate::files::ensure_parent(&p)?;
     npy::write(
         &p,
         &npy::Array {
@@ -232,7 +232,7 @@ fn save_npy_fn(ctx: &Context, t: &DynTensor, path: &str) -> Result<String> {
     Ok(p.display().to_string())
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     e.register_type_with_name::<Dataset>("Dataset");
     super::dataset_fns::register(e, ctx);
     def(

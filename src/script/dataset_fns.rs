@@ -1,12 +1,12 @@
 //! The `Dataset` methods: size and shape, single images, shuffled batches, labels and
 //! attributes, views (split, subset) and a preview grid in the run folder.
 
-use super::context::Context;
 use super::convert::{ScriptResult, call, count};
 use super::data_fns::tensor;
 use super::def;
 use crate::data::dataset::Dataset;
 use crate::error::Result;
+use crate::state::RunState;
 use crate::tensor::DynTensor;
 use crate::viz::grid::{GridOptions, save};
 use crate::{bail, err};
@@ -31,7 +31,7 @@ fn index(ds: &Dataset, i: INT) -> Result<usize> {
     Ok(k as usize)
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     type R<T> = ScriptResult<T>;
     def(
         e,
@@ -174,7 +174,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
                     range: (lo as f64, hi as f64),
                     ..Default::default()
                 };
-                let path = c.out_dir.join(format!("{name}.png"));
+                let path = c.out_dir().join(format!("{name}.png"));
                 save(&tensor(v, &[n, ch, h, w])?, &path, &opts)?;
                 Ok(path.display().to_string())
             })

@@ -1,12 +1,12 @@
 //! `inception(path)`: pytorch-fid's FID Inception-v3 as a FeatureNet for `fid`, `kid` and
 //! the Inception Score.
 
-use super::context::Context;
 use super::convert::call;
 use super::def;
 use crate::error::Result;
 use crate::metrics::features::FeatureNetHandle;
 use crate::metrics::inception::Inception;
+use crate::state::RunState;
 use rhai::Engine;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,12 +19,12 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-fn inception(ctx: &Context, path: &str) -> Result<FeatureNetHandle> {
-    let p = ctx.sandbox.read(&expand_home(path))?;
+fn inception(ctx: &RunState, path: &str) -> Result<FeatureNetHandle> {
+    let p = ctx.sandbox().read(&expand_home(path))?;
     Ok(FeatureNetHandle(Arc::new(Inception::load(&p)?)))
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     let c = ctx.clone();
     def(
         e,

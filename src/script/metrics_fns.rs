@@ -1,186 +1,68 @@
 //! Measures of a generator in scripts: FID's formula on features, KID, Inception Score,
 //! precision/recall, and `fid` / `fid_every` from models, data sets or image tensors.
 
-use super::context::Context;
 use super::convert::{Options, call};
 use super::def;
-use super::latent_shape::latent_shape;
 use super::model_fns::Model;
 use super::output_fns::log;
 use crate::bail;
 use crate::data::dataset::Dataset;
 use crate::error::Result;
-use crate::metrics::features::{FeatureNetHandle, collect};
-use crate::metrics::probe::{Kind as ProbeKind, Probe};
+use crate::metrics::compare::{Comparison, Extractor, Samples};
+use crate::metrics::features::FeatureNetHandle;
 use crate::metrics::{Features, frechet, inception_score, kid, precision_recall};
-use crate::nn::Mode;
+use crate::state::RunState;
 use crate::tensor::DynTensor;
-use burn::tensor::Distribution;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
 use std::sync::Arc;
 
-/// Where samples come from.
-enum Samples {
-    /// A generator, fed standard-normal latents of this shape (without the batch dim).
-    Generator(Model, Vec<usize>),
-    Data(Dataset),
-    Images(Box<DynTensor>),
-}
-
-impl Samples {
-    fn from(v: &Dynamic, what: &str) -> Result<Samples> {
-        if let Some(m) = v.clone().try_cast::<Model>() {
-            let shape = latent_shape(&m.state().seq.layers)?;
-            Ok(Samples::Generator(m, shape))
-        } else if let Some(d) = v.clone().try_cast::<Dataset>() {
-            Ok(Samples::Data(d))
-        } else if let Some(t) = v.clone().try_cast::<DynTensor>() {
-            if t.rank() < 2 {
-                bail!("{what}: images must be [n, ...], got {:?}", t.shape());
-            }
-            Ok(Samples::Images(Box::new(t)))
-        } else {
-            bail!(
-                "{what} must be a Model, a Dataset or a Tensor of images, got {}",
-                v.type_name()
-            )
-        }
-    }
-
-    /// How many samples there are (None: as many as asked).
-    fn len(&self) -> Option<usize> {
-        match self {
-            Samples::Generator(..) => None,
-            Samples::Data(d) => Some(d.len()),
-            Samples::Images(t) => Some(t.shape()[0]),
-        }
-    }
-
-    fn batch(&self, start: usize, len: usize) -> Result<DynTensor> {
-        match self {
-            Samples::Generator(m, shape) => {
-                let mut dims = vec![len];
-                dims.extend(shape);
-                m.sample(DynTensor::random(&dims, Distribution::Normal(0.0, 1.0))?)
-            }
-            Samples::Data(d) => {
-                let [c, h, w] = d.shape();
-                let mut v = Vec::with_capacity(len * c * h * w);
-                for i in start..start + len {
-                    v.extend(d.get(i)?);
-                }
-                DynTensor::from_vec(v, &[len, c, h, w])
-            }
-            Samples::Images(t) => (**t).clone().narrow(0, start, len),
-        }
+/// The samples a script value stands for: a Model (a generator), a Dataset or images.
+fn samples(v: &Dynamic, what: &str) -> Result<Samples> {
+    if let Some(m) = v.clone().try_cast::<Model>() {
+        Samples::generator(m)
+    } else if let Some(d) = v.clone().try_cast::<Dataset>() {
+        Ok(Samples::Data(d))
+    } else if let Some(t) = v.clone().try_cast::<DynTensor>() {
+        Samples::images(t, what)
+    } else {
+        bail!(
+            "{what} must be a Model, a Dataset or a Tensor of images, got {}",
+            v.type_name()
+        )
     }
 }
 
-/// A feature extractor: a model's output, or the output of its layer `index` (negative
-/// counts from the end: -1 is the model's output), in evaluation mode without gradients.
-/// Or a fixed feature network (the probe, Inception-v3).
-enum Extractor {
-    Layers {
-        model: Model,
-        /// Layers to run: `0..upto`.
-        upto: usize,
-    },
-    Net(FeatureNetHandle),
-}
-
-impl Extractor {
-    fn from(v: &Dynamic) -> Result<Extractor> {
-        if let Some(net) = v.clone().try_cast::<FeatureNetHandle>() {
-            return Ok(Extractor::Net(net));
-        }
-        let (model, index) = if let Some(m) = v.clone().try_cast::<Model>() {
-            (m, -1)
-        } else if let Some(a) = v.clone().try_cast::<Array>() {
-            let m = a.first().and_then(|m| m.clone().try_cast::<Model>());
-            let i = a.get(1).and_then(|i| i.clone().try_cast::<INT>());
-            match (a.len(), m, i) {
-                (2, Some(m), Some(i)) => (m, i),
-                _ => bail!("features: expected a model or [model, layer index], like [f, -2]"),
-            }
-        } else {
-            bail!(
-                "features must be a model, [model, layer index] or a FeatureNet, got {}",
-                v.type_name()
-            )
+/// The extractor the option `features` names: a model, [model, layer index] or a FeatureNet.
+fn extractor(v: &Dynamic) -> Result<Extractor> {
+    if let Some(net) = v.clone().try_cast::<FeatureNetHandle>() {
+        return Ok(Extractor::Net(net));
+    }
+    if let Some(m) = v.clone().try_cast::<Model>() {
+        return Extractor::layers(m, -1);
+    }
+    if let Some(a) = v.clone().try_cast::<Array>() {
+        let m = a.first().and_then(|m| m.clone().try_cast::<Model>());
+        let i = a.get(1).and_then(|i| i.clone().try_cast::<INT>());
+        return match (a.len(), m, i) {
+            (2, Some(m), Some(i)) => Extractor::layers(m, i),
+            _ => bail!("features: expected a model or [model, layer index], like [f, -2]"),
         };
-        let layers = model.state().seq.layers.len() as INT;
-        let k = if index < 0 { index + layers } else { index };
-        if k < 0 || k >= layers {
-            bail!("features: layer {index} is out of range for a model of {layers} layers");
-        }
-        Ok(Extractor::Layers {
-            model,
-            upto: k as usize + 1,
-        })
     }
-
-    fn run(&self, x: DynTensor) -> Result<DynTensor> {
-        match self {
-            Extractor::Layers { model, upto } => {
-                let mut s = model.state();
-                let mut x = x.detach();
-                for layer in &mut s.seq.layers[..*upto] {
-                    x = layer.forward(x, Mode { training: false })?.detach();
-                }
-                Ok(x)
-            }
-            Extractor::Net(net) => Ok(net.0.features(x.detach())?.detach()),
-        }
-    }
+    bail!(
+        "features must be a model, [model, layer index] or a FeatureNet, got {}",
+        v.type_name()
+    )
 }
 
-/// What a feature-based measure compares: both sides, the extractor, samples per side and
-/// batch size, from the options `features`, `n` and `batch`.
-struct Setup {
-    a: Samples,
-    b: Samples,
-    ex: Extractor,
-    n: usize,
-    batch: usize,
-}
-
-/// The feature extractor when the options name none: the probe of built-in data on either
-/// side.
-fn default_extractor(a: &Samples, b: &Samples, what: &str) -> Result<Extractor> {
-    let builtin = [a, b].into_iter().find_map(|s| match s {
-        Samples::Data(d) => d.builtin(),
-        _ => None,
-    });
-    match builtin {
-        Some(kind) => {
-            let probe = Probe::default_for(ProbeKind::parse(kind)?)?;
-            Ok(Extractor::Net(FeatureNetHandle(probe)))
-        }
-        None => bail!(
-            "{what} needs #{{features: model}} (a feature model, [model, layer index], or a FeatureNet like probe(\"faces\")); only built-in digits or faces data sets use the probe by default"
-        ),
-    }
-}
-
-fn setup(a: &Dynamic, b: &Dynamic, opts: &Options, what: &str) -> Result<Setup> {
-    let (sa, sb) = (Samples::from(a, "a")?, Samples::from(b, "b")?);
-    let ex = match opts.get("features") {
-        Some(f) => Extractor::from(f)?,
-        None => default_extractor(&sa, &sb, what)?,
+/// The comparison of `a` and `b` the options `features`, `n` and `batch` describe.
+fn setup(a: &Dynamic, b: &Dynamic, opts: &Options, what: &str) -> Result<Comparison> {
+    let (sa, sb) = (samples(a, "a")?, samples(b, "b")?);
+    let ex = opts.get("features").map(extractor).transpose()?;
+    let n = match opts.get("n") {
+        Some(_) => Some(opts.usize("n", 0)?),
+        None => None,
     };
-    let finite = [sa.len(), sb.len()].into_iter().flatten().min();
-    let n = opts.usize("n", finite.unwrap_or(10_000).min(10_000))?;
-    if let Some(have) = finite.filter(|&have| have < n) {
-        bail!("{what}: n = {n} but one side has only {have} samples");
-    }
-    let batch = opts.usize("batch", 250)?;
-    Ok(Setup {
-        a: sa,
-        b: sb,
-        ex,
-        n,
-        batch,
-    })
+    Comparison::new(sa, sb, ex, n, opts.usize("batch", 250)?, what)
 }
 
 /// The features of `n` samples of each side, with the options `features`, `n` and `batch`
@@ -191,10 +73,7 @@ fn feature_pair(
     opts: &Options,
     what: &str,
 ) -> Result<(Features, Features)> {
-    let s = setup(a, b, opts, what)?;
-    let fa = collect(s.n, s.batch, |i, l| s.a.batch(i, l), |x| s.ex.run(x))?;
-    let fb = collect(s.n, s.batch, |i, l| s.b.batch(i, l), |x| s.ex.run(x))?;
-    Ok((fa, fb))
+    setup(a, b, opts, what)?.features()
 }
 
 fn fid(a: &Dynamic, b: &Dynamic, m: &Map) -> Result<FLOAT> {
@@ -204,7 +83,7 @@ fn fid(a: &Dynamic, b: &Dynamic, m: &Map) -> Result<FLOAT> {
 }
 
 fn fid_every(
-    ctx: &Context,
+    ctx: &RunState,
     step: INT,
     every: INT,
     a: &Dynamic,
@@ -230,7 +109,7 @@ fn fid_every(
 
 /// FID, KID and IS of `a` (the generated side) against `b` every `every` steps, logged.
 fn metrics_every(
-    ctx: &Context,
+    ctx: &RunState,
     step: INT,
     every: INT,
     a: &Dynamic,
@@ -245,49 +124,16 @@ fn metrics_every(
         "metrics_every",
         &["features", "n", "batch", "fid", "kid", "inception_score"],
     )?;
-    let s = setup(a, b, &opts, "metrics_every")?;
-    let net = match &s.ex {
-        Extractor::Net(net) => Some(net.clone()),
-        Extractor::Layers { .. } => None,
+    let comparison = setup(a, b, &opts, "metrics_every")?;
+    let is = match opts.get("inception_score") {
+        Some(_) => Some(opts.bool("inception_score", false)?),
+        None => None,
     };
-    let want_is = match opts.get("inception_score") {
-        Some(_) if opts.bool("inception_score", false)? && net.is_none() => bail!(
-            "inception_score: true needs a FeatureNet with class probabilities as features (the probe, inception)"
-        ),
-        Some(_) => opts.bool("inception_score", false)?,
-        None => net.is_some(),
-    };
-    // Probabilities of the same images as a's features, when IS is wanted.
-    let mut probs: Vec<f32> = Vec::new();
-    let mut classes = 0;
-    let fa = collect(
-        s.n,
-        s.batch,
-        |i, l| s.a.batch(i, l),
-        |x| {
-            if let (true, Some(net)) = (want_is, &net)
-                && let Some(p) = net.0.probabilities(x.clone().detach())?
-            {
-                classes = p.shape().get(1).copied().unwrap_or(0);
-                probs.extend(p.to_vec());
-            }
-            s.ex.run(x)
-        },
-    )?;
-    let fb = collect(s.n, s.batch, |i, l| s.b.batch(i, l), |x| s.ex.run(x))?;
+    let fid_kid = (opts.bool("fid", true)?, opts.bool("kid", true)?);
+    let scores = comparison.scores(fid_kid.0, fid_kid.1, is, "metrics_every")?;
     let mut row = Map::new();
-    if opts.bool("fid", true)? {
-        row.insert("fid".into(), frechet::frechet_distance(&fa, &fb)?.into());
-    }
-    if opts.bool("kid", true)? {
-        row.insert("kid".into(), kid::kid(&fa, &fb, 100, 1000, 0)?.mean.into());
-    }
-    if want_is && classes > 0 {
-        let score = inception_score::inception_score(&probs, s.n, classes, 10)?;
-        row.insert("is".into(), score.mean.into());
-    }
-    if row.is_empty() {
-        bail!("metrics_every: nothing to measure (fid, kid and is are all off)");
+    for (name, v) in scores {
+        row.insert(name.into(), v.into());
     }
     log(ctx, step, &row, &Map::new())?;
     Ok(Dynamic::from(row))
@@ -345,10 +191,10 @@ fn pr_map(real: &DynTensor, fake: &DynTensor, m: &Map) -> Result<Map> {
 }
 
 /// A measure taken every `every` steps: (context, step, every, a, b, options).
-type EveryFn = fn(&Context, INT, INT, &Dynamic, &Dynamic, &Map) -> Result<Dynamic>;
+type EveryFn = fn(&RunState, INT, INT, &Dynamic, &Dynamic, &Map) -> Result<Dynamic>;
 
 /// Registers `name(step, every, a, b)` (default options) and `name(step, every, a, b, #{...})`.
-fn def_every(e: &mut Engine, ctx: &Arc<Context>, name: &'static str, docs: [&str; 2], f: EveryFn) {
+fn def_every(e: &mut Engine, ctx: &Arc<RunState>, name: &'static str, docs: [&str; 2], f: EveryFn) {
     let c = ctx.clone();
     def(
         e,
@@ -377,7 +223,7 @@ fn due(step: INT, every: INT) -> Result<bool> {
     Ok(step % every == 0)
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     e.register_type_with_name::<FeatureNetHandle>("FeatureNet");
     def(
         e,

@@ -1,19 +1,18 @@
 //! The Rhai bindings: one file per concept, each a thin layer over the core.
 
 pub mod checkpoint_fns;
-pub mod context;
 pub mod convert;
 pub mod critic_map;
 pub mod data_fns;
 pub mod dataset_fns;
+pub mod errors;
 pub mod inception_fns;
 pub mod index_fns;
-pub mod latent_shape;
 pub mod layer_fns;
 pub mod loss_fns;
 pub mod metrics_fns;
 pub mod model_fns;
-pub mod nan;
+pub mod modules;
 pub mod optim_fns;
 pub mod output_fns;
 pub mod parse_hints;
@@ -22,12 +21,13 @@ pub mod probe_fns;
 pub mod pytorch_fns;
 pub mod run_fns;
 pub mod scope_vars;
+pub mod set_check;
 pub mod show;
 pub mod teach_fns;
 pub mod tensor_fns;
 pub mod toy_fns;
 
-use context::Context;
+use crate::state::RunState;
 use rhai::{Dynamic, Engine, FuncRegistration, RhaiNativeFunc, Variant};
 use std::sync::Arc;
 
@@ -68,14 +68,14 @@ fn topic(name: &'static str, e: &mut Engine, register: impl FnOnce(&mut Engine))
 
 /// An engine with every ganbook function, reading `--set` values from `ctx` and stopping
 /// when its interrupt flag is raised.
-pub fn engine(ctx: &Arc<Context>) -> Engine {
+pub fn engine(ctx: &Arc<RunState>) -> Engine {
     let mut e = Engine::new();
     e.set_max_expr_depths(256, 256);
     e.set_max_call_levels(256);
     e.set_max_string_size(64 << 20);
     e.set_max_array_size(16 << 20);
     e.set_max_map_size(1 << 20);
-    let flag = ctx.interrupt.clone();
+    let flag = ctx.interrupt_flag();
     e.on_progress(move |_| {
         flag.load(std::sync::atomic::Ordering::Relaxed)
             .then(|| Dynamic::from("interrupted by Ctrl-C"))
@@ -111,4 +111,10 @@ pub fn engine(ctx: &Arc<Context>) -> Engine {
     topic("metrics", &mut e, |e| probe_fns::register(e, ctx));
     topic("metrics", &mut e, |e| inception_fns::register(e, ctx));
     e
+}
+
+/// An engine for tests and benchmarks with an empty context.
+pub fn bare_engine() -> (Engine, Arc<RunState>) {
+    let ctx = RunState::new(Default::default(), std::path::PathBuf::from("outputs"));
+    (engine(&ctx), ctx)
 }

@@ -1,78 +1,16 @@
-//! `Model`: a shared handle to a Sequential, with its training and frozen flags.
+//! The script functions of models: `sequential`, `forward`, `train`/`eval`, `freeze`, ...
+//! over the core's shared [`Model`] handle.
 
 use super::convert::{ScriptResult, call, shape};
 use super::def;
 use crate::err;
 use crate::error::Result;
 use crate::nn::init::Scheme;
-use crate::nn::{Layer, Mode, Sequential, summary};
+pub use crate::nn::model::{Model, ModelState};
+use crate::nn::{Layer, Sequential, summary};
 use crate::tensor::DynTensor;
 use burn::module::Module;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT};
-use std::sync::{Arc, RwLock, RwLockWriteGuard};
-
-pub struct ModelState {
-    pub seq: Sequential,
-    /// Batch norm uses batch statistics and dropout is on (`m.train()`, the default).
-    pub training: bool,
-    /// Parameters get no gradients (`m.freeze()`); gradients still flow through to inputs.
-    pub frozen: bool,
-}
-
-/// A model shared between variables and optimizers: `let H = G;` is the same model.
-#[derive(Clone)]
-pub struct Model(pub Arc<RwLock<ModelState>>);
-
-impl Model {
-    pub fn new(seq: Sequential) -> Model {
-        Model(Arc::new(RwLock::new(ModelState {
-            seq,
-            training: true,
-            frozen: false,
-        })))
-    }
-
-    pub fn state(&self) -> RwLockWriteGuard<'_, ModelState> {
-        self.0.write().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn same(&self, other: &Model) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-
-    /// Forward in the model's mode, recording the graph.
-    pub fn forward(&self, x: DynTensor) -> Result<DynTensor> {
-        let mut s = self.state();
-        let mode = Mode {
-            training: s.training,
-        };
-        s.seq.forward(x, mode)
-    }
-
-    /// Forward in evaluation mode, detached from the graph.
-    pub fn sample(&self, x: DynTensor) -> Result<DynTensor> {
-        let mut s = self.state();
-        Ok(s.seq
-            .forward(x.detach(), Mode { training: false })?
-            .detach())
-    }
-
-    pub fn describe(&self) -> String {
-        let s = self.state();
-        let layers: Vec<String> = s.seq.layers.iter().map(Layer::describe).collect();
-        let flags = match (s.training, s.frozen) {
-            (true, false) => "",
-            (false, false) => ", eval",
-            (true, true) => ", frozen",
-            (false, true) => ", eval, frozen",
-        };
-        format!(
-            "Model[{} params{flags}]({})",
-            s.seq.trainable_params(),
-            layers.join(" -> ")
-        )
-    }
-}
 
 /// A model from a script value (a Model, or an array of them).
 pub fn models(v: &Dynamic, what: &str) -> Result<Vec<Model>> {

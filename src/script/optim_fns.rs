@@ -1,11 +1,11 @@
 //! Optimizers in scripts: `adam(G, #{lr: 2e-4, betas: [0.5, 0.999]})`, then `opt.step(loss)`.
 
-use super::context::Context;
 use super::convert::{Options, ScriptResult, call, num};
 use super::def;
 use super::model_fns::{Model, models};
 use crate::error::Result;
 use crate::nn::optim::{Algorithm, Optimizer};
+use crate::state::RunState;
 use crate::tensor::DynTensor;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::{Arc, Mutex};
@@ -73,19 +73,19 @@ impl Opt {
 /// `opt.step(loss)` with the NaN/Inf watch: a non-finite loss or gradient is warned about
 /// and recorded and the update is skipped (so the weights stay finite); with `--stop-on-nan`
 /// it stops the run.
-fn checked_step(ctx: &Context, o: &Opt, loss: &DynTensor, name: &str) -> Result<()> {
+fn checked_step(ctx: &RunState, o: &Opt, loss: &DynTensor, name: &str) -> Result<()> {
     if let Ok(v) = loss.item()
         && !v.is_finite()
     {
-        return super::nan::check(ctx, name, v, false);
+        return ctx.check_finite(name, v, false);
     }
     match o.step(loss)? {
-        Some(v) => super::nan::check(ctx, &format!("a gradient of {name}"), v, false),
+        Some(v) => ctx.check_finite(&format!("a gradient of {name}"), v, false),
         None => Ok(()),
     }
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     e.register_type_with_name::<Opt>("Optimizer");
     let docs = [
         (

@@ -1,19 +1,19 @@
 //! What a run leaves to look at: `log`, `grid`, `plot_log`, `plot`, `hist`, `gif`,
 //! `interpolate`. Names are relative to the run folder; `samples/step` gets the step appended.
 
-use super::context::Context;
 use super::convert::{Options, call, num};
 use super::def;
 use super::model_fns::Model;
 use crate::error::Result;
-use crate::logbook::Row;
+use crate::state::RunState;
+use crate::state::logbook::Row;
 use crate::tensor::DynTensor;
 use crate::viz::{self, grid::GridOptions, plot::PlotOptions};
 use crate::{bail, err};
 use rhai::{Array, Dynamic, Engine, INT, Map};
 use std::sync::Arc;
 
-pub fn log(ctx: &Context, step: INT, values: &Map, opts: &Map) -> Result<()> {
+pub fn log(ctx: &RunState, step: INT, values: &Map, opts: &Map) -> Result<()> {
     let stop = Options::new(opts, "log", &["stop_on_nan"])?.bool("stop_on_nan", false)?;
     let mut row = Row {
         step,
@@ -32,31 +32,27 @@ pub fn log(ctx: &Context, step: INT, values: &Map, opts: &Map) -> Result<()> {
         };
         row.values.push((k.to_string(), x));
     }
-    *ctx.step.lock().unwrap() = Some(step);
-    let mut book = ctx.log.lock().unwrap();
-    if book.total.is_none() {
-        book.total = ctx
-            .used_params
-            .lock()
-            .unwrap()
-            .get("steps")
-            .and_then(|v| v.as_i64());
-    }
+    ctx.set_step(Some(step));
+    let steps = ctx.used_param("steps").and_then(|v| v.as_i64());
     let bad: Vec<(String, f64)> = row
         .values
         .iter()
         .filter(|(_, x)| !x.is_finite())
         .cloned()
         .collect();
-    book.record(row)?;
-    drop(book);
+    ctx.with_log(|book| {
+        if book.total.is_none() {
+            book.total = steps;
+        }
+        book.record(row)
+    })?;
     for (k, x) in bad {
-        super::nan::check(ctx, &k, x, stop)?;
+        ctx.check_finite(&k, x, stop)?;
     }
     Ok(())
 }
 
-fn grid(ctx: &Context, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
+fn grid(ctx: &RunState, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
     let o = Options::new(m, "grid", &["nrow", "padding", "range", "step"])?;
     let mut opts = GridOptions::default();
     if m.contains_key("nrow") {
@@ -65,8 +61,8 @@ fn grid(ctx: &Context, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
     opts.padding = o.usize("padding", opts.padding)?;
     opts.range = o.pair("range", opts.range)?;
     let path = match m.get("step") {
-        Some(s) => crate::logbook::output_path(
-            &ctx.out_dir,
+        Some(s) => crate::state::logbook::output_path(
+            ctx.out_dir(),
             name,
             "samples",
             "png",
@@ -78,7 +74,7 @@ fn grid(ctx: &Context, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
     Ok(path.display().to_string())
 }
 
-fn plot_log(ctx: &Context, keys: &Array, name: &str, m: &Map) -> Result<String> {
+fn plot_log(ctx: &RunState, keys: &Array, name: &str, m: &Map) -> Result<String> {
     let o = Options::new(
         m,
         "plot_log",
@@ -88,17 +84,21 @@ fn plot_log(ctx: &Context, keys: &Array, name: &str, m: &Map) -> Result<String> 
     if !(0.0..1.0).contains(&smooth) {
         bail!("smooth must be in [0, 1), got {smooth}");
     }
-    let mut book = ctx.log.lock().unwrap();
-    book.flush()?;
-    let mut series = Vec::new();
+    let mut names = Vec::new();
     for k in keys {
         let key = k
             .clone()
             .into_string()
             .map_err(|_| err!("keys must be strings, got {}", k.type_name()))?;
-        series.push((key.clone(), book.series(&key)?));
+        names.push(key);
     }
-    drop(book);
+    let series = ctx.with_log(|book| {
+        book.flush()?;
+        names
+            .iter()
+            .map(|key| Ok((key.clone(), book.series(key)?)))
+            .collect::<Result<Vec<_>>>()
+    })?;
     let names: Vec<String> = series.iter().map(|(n, _)| n.clone()).collect();
     let opts = PlotOptions {
         title: title(m, name),
@@ -128,7 +128,7 @@ fn title(m: &Map, name: &str) -> String {
 
 /// `plot(#{a: [..], b: tensor}, name, #{xlabel, ylabel, logy})`: each series is y values
 /// (x = 0, 1, ...) or [[x, y], ...] pairs.
-fn plot(ctx: &Context, data: &Map, name: &str, m: &Map) -> Result<String> {
+fn plot(ctx: &RunState, data: &Map, name: &str, m: &Map) -> Result<String> {
     let o = Options::new(
         m,
         "plot",
@@ -180,12 +180,12 @@ fn points(v: &Dynamic, what: &str) -> Result<Vec<(f64, f64)>> {
 }
 
 /// One series (`prefixes` of one) as is, or several laid side by side, frame k of each.
-fn gif(ctx: &Context, prefixes: &[String], name: &str, m: &Map) -> Result<String> {
+fn gif(ctx: &RunState, prefixes: &[String], name: &str, m: &Map) -> Result<String> {
     let o = Options::new(m, "gif", &["fps", "label"])?;
     let fps = o.f64("fps", 5.0)?;
     let series: Vec<_> = prefixes
         .iter()
-        .map(|p| viz::gif::frames(&ctx.out_dir, p))
+        .map(|p| viz::gif::frames(ctx.out_dir(), p))
         .collect::<Result<_>>()?;
     let mut images = match series.as_slice() {
         [] => bail!(
@@ -205,8 +205,8 @@ fn gif(ctx: &Context, prefixes: &[String], name: &str, m: &Map) -> Result<String
     }
     let bytes = viz::gif::encode_images(images, fps)?;
     let path = ctx.output_path(name, "plots", "gif")?;
-    crate::logbook::ensure_parent(&path)?;
-    crate::run::write_atomic(&path, &bytes)?;
+    crate::files::ensure_parent(&path)?;
+    crate::files::write_atomic(&path, &bytes)?;
     Ok(path.display().to_string())
 }
 
@@ -222,7 +222,7 @@ fn strings(arr: &Array, what: &str) -> Result<Vec<String>> {
 
 /// A latent walk: `steps` images from G(z0) to G(z1) (linear in z), as one strip.
 fn interpolate(
-    ctx: &Context,
+    ctx: &RunState,
     g: &Model,
     z0: &DynTensor,
     z1: &DynTensor,
@@ -263,7 +263,7 @@ fn interpolate(
     Ok(path.display().to_string())
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     let c = ctx.clone();
     def(
         e,

@@ -2,13 +2,13 @@
 //! probabilities, and how much of a face's attributes or a digit's class generated images
 //! keep (`attribute_accuracy`, `digit_accuracy`).
 
-use super::context::Context;
 use super::convert::{Options, call};
 use super::def;
 use crate::data::faces::attributes::NAMES;
 use crate::error::Result;
 use crate::metrics::features::FeatureNetHandle;
 use crate::metrics::probe::{Config, Kind, Probe, heads};
+use crate::state::RunState;
 use crate::tensor::DynTensor;
 use crate::{bail, err};
 use rhai::{Array, Dynamic, Engine, FLOAT, Map};
@@ -113,7 +113,7 @@ fn digit_accuracy(imgs: &DynTensor, labels: &DynTensor) -> Result<FLOAT> {
     Ok(hits as FLOAT / n as FLOAT)
 }
 
-pub fn register(e: &mut Engine, _ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, _ctx: &Arc<RunState>) {
     def(
         e,
         "probe",

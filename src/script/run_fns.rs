@@ -1,10 +1,11 @@
 //! Functions that talk to the run: `param`, `result`, `seed`.
 
-use super::context::{Context, to_json};
 use super::convert::call;
+use super::convert::to_json;
 use super::def;
+use crate::bail;
 use crate::error::Result;
-use crate::{bail, rng};
+use crate::state::RunState;
 use rhai::{Dynamic, Engine, FLOAT, INT, ImmutableString};
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ pub fn convert_param(name: &str, text: &str, default: &Dynamic) -> Result<Dynami
     }
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     let c = ctx.clone();
     def(
         e,
@@ -50,18 +51,14 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "param(name, default) -> value\nThe value given with `--set name=value`, converted to the type of default; otherwise default.",
         move |name: &str, default: Dynamic| {
             call("param", || {
-                let value = match c.params.get(name) {
+                let value = match c.params().get(name) {
                     Some(text) => convert_param(name, text, &default).inspect_err(|_| {
                         // read, but refused: the error says so; no "never read" warning
-                        let mut used = c.used_params.lock().unwrap();
-                        used.insert(name.to_string(), serde_json::Value::Null);
+                        c.note_param(name, serde_json::Value::Null);
                     })?,
                     None => default,
                 };
-                c.used_params
-                    .lock()
-                    .unwrap()
-                    .insert(name.to_string(), to_json(&value));
+                c.note_param(name, to_json(&value));
                 Ok(value)
             })
         },
@@ -83,8 +80,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
         "seed",
         "seed(n)\nSeeds every random number generator: the same script and seed give the same numbers on the CPU.",
         move |n: INT| {
-            rng::seed(n as u64);
-            *c.seed.lock().unwrap() = Some(n as u64);
+            c.set_seed(n as u64);
         },
     );
 }

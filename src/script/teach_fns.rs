@@ -1,12 +1,12 @@
 //! `scatter2d`: the picture for teaching 2-D GANs — real and generated points, the critic's
 //! output as a heatmap, and arrows where the critic's gradient pushes the generated points.
 
-use super::context::Context;
 use super::convert::{Options, call};
 use super::critic_map::{self, Asking};
 use super::def;
 use super::model_fns::Model;
 use crate::error::Result;
+use crate::state::RunState;
 use crate::tensor::DynTensor;
 use crate::viz::frame::{self, Views};
 use crate::viz::scatter::{self, Point, Scatter};
@@ -26,7 +26,7 @@ fn points(t: &DynTensor, what: &str) -> Result<Vec<Point>> {
 }
 
 fn scatter2d(
-    ctx: &Context,
+    ctx: &RunState,
     views: &Mutex<Views>,
     real: &DynTensor,
     fake: &DynTensor,
@@ -81,7 +81,7 @@ fn scatter2d(
         (None, true) => bail!("generator_arrows needs a critic: #{{critic: D}}"),
         _ => Vec::new(),
     };
-    let step = *ctx.step.lock().unwrap();
+    let step = ctx.step();
     let picture = Scatter {
         real,
         fake,
@@ -95,7 +95,7 @@ fn scatter2d(
     Ok(path.display().to_string())
 }
 
-pub fn register(e: &mut Engine, ctx: &Arc<Context>) {
+pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     // each series' view, fitted on its first frame: shared by both forms of scatter2d
     let views = Arc::new(Mutex::new(Views::default()));
     let (c, v) = (ctx.clone(), views.clone());

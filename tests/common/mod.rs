@@ -122,15 +122,12 @@ pub fn assert_close<const D: usize>(
 /// Runs `src` in a run folder as a run would (log files written at the end), returning the
 /// script's value or its error as printed.
 pub fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, String> {
-    let ctx = ganbook::script::context::Context::new(
-        std::collections::BTreeMap::new(),
-        out.to_path_buf(),
-    );
-    ctx.log.lock().unwrap().quiet = true;
+    let ctx = ganbook::state::RunState::new(std::collections::BTreeMap::new(), out.to_path_buf());
+    ctx.set_quiet();
     let result = ganbook::script::engine(&ctx)
         .eval::<rhai::Dynamic>(src)
-        .map_err(|e| ganbook::run::format_eval_error("test.rhai", &e).0);
+        .map_err(|e| ganbook::script::errors::format_eval_error("test.rhai", &e).0);
     // as a run ends: the log writes its files at most once a second until then
-    ctx.log.lock().unwrap().finish().unwrap();
+    ctx.with_log(|l| l.finish()).unwrap();
     result
 }

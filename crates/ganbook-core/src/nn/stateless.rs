@@ -1,0 +1,135 @@
+//! Layers without parameters: activations, reshapes, upsampling, dropout.
+
+use super::Mode;
+use super::kernels::activation::{self, Activation};
+use crate::bail;
+use crate::error::Result;
+use crate::tensor::{DynTensor, Unary, resolve_reshape};
+use burn::module::Module;
+use burn::tensor::Distribution;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    Relu,
+    LeakyRelu(f64),
+    Gelu,
+    Tanh,
+    Sigmoid,
+    /// Per-sample shape; the batch dim is kept (PyTorch's View). One entry may be -1.
+    Reshape(Vec<i64>),
+    /// [N, ...] -> [N, prod(...)]
+    Flatten,
+    /// Nearest-neighbour upsampling of [N, C, H, W] by an integer factor.
+    Upsample(usize),
+    /// Zeroes each value with probability p in training mode, scaling the rest by 1/(1-p).
+    Dropout(f64),
+}
+
+impl Op {
+    /// The activation ganbook's CPU kernels compute for this op, if they do (the rest, and
+    /// every tensor not on the CPU, is left to burn).
+    pub fn cpu_kernel(&self) -> Option<Activation> {
+        match *self {
+            Op::Relu => Some(Activation::Leaky(0.0)),
+            Op::LeakyRelu(a) => Some(Activation::Leaky(a as f32)),
+            Op::Tanh => Some(Activation::Tanh),
+            Op::Sigmoid => Some(Activation::Sigmoid),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Stateless {
+    #[module(skip)]
+    pub op: Op,
+}
+
+impl Stateless {
+    pub fn new(op: Op) -> Result<Stateless> {
+        match &op {
+            Op::Dropout(p) if !(0.0..1.0).contains(p) => {
+                bail!("dropout probability must be in [0, 1), got {p}")
+            }
+            Op::Upsample(0) => bail!("upsample scale must be at least 1"),
+            _ => Ok(Stateless { op }),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.op {
+            Op::Relu => "relu()".into(),
+            Op::LeakyRelu(a) => format!("leaky_relu({a})"),
+            Op::Gelu => "gelu()".into(),
+            Op::Tanh => "tanh()".into(),
+            Op::Sigmoid => "sigmoid()".into(),
+            Op::Reshape(s) => format!("reshape({s:?})"),
+            Op::Flatten => "flatten()".into(),
+            Op::Upsample(k) => format!("upsample({k})"),
+            Op::Dropout(p) => format!("dropout({p})"),
+        }
+    }
+
+    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        match &self.op {
+            Op::Reshape(spec) => {
+                let Some((&n, rest)) = input.split_first() else {
+                    bail!("expects a batch [N, ...], got {input:?}")
+                };
+                let inner = resolve_reshape(rest, spec)
+                    .ok()
+                    .filter(|d| d.iter().product::<usize>() == rest.iter().product::<usize>());
+                match inner {
+                    Some(dims) => Ok([vec![n], dims].concat()),
+                    None => bail!(
+                        "cannot view each sample of {input:?} ({} values) as {spec:?}",
+                        rest.iter().product::<usize>()
+                    ),
+                }
+            }
+            Op::Flatten => match input {
+                [n, rest @ ..] if !rest.is_empty() => Ok(vec![*n, rest.iter().product()]),
+                _ => bail!("expects a batch [N, ...] of rank 2 or more, got {input:?}"),
+            },
+            Op::Upsample(k) => match input {
+                &[n, c, h, w] => Ok(vec![n, c, h * k, w * k]),
+                _ => bail!("expects input [N, C, H, W], got {input:?}"),
+            },
+            _ => Ok(input.to_vec()),
+        }
+    }
+
+    pub fn forward(&self, x: DynTensor, mode: Mode) -> Result<DynTensor> {
+        let out_shape = self.output_shape(&x.shape())?;
+        let x = match self.op.cpu_kernel() {
+            Some(kind) => match activation::forward(x, kind) {
+                Ok(y) => return Ok(y),
+                Err(x) => *x,
+            },
+            None => x,
+        };
+        Ok(match &self.op {
+            Op::Relu => x.unary(Unary::Relu),
+            Op::LeakyRelu(a) => x.leaky_relu(*a),
+            Op::Gelu => x.unary(Unary::Gelu),
+            Op::Tanh => x.unary(Unary::Tanh),
+            Op::Sigmoid => x.unary(Unary::Sigmoid),
+            Op::Reshape(_) | Op::Flatten => x.reshape(&out_shape)?,
+            Op::Upsample(_) => {
+                let opts = InterpolateOptions::new(InterpolateMode::Nearest)
+                    .with_output_size([out_shape[2], out_shape[3]]);
+                let t = x.ranked::<4>("upsample")?;
+                DynTensor::new(burn::tensor::module::interpolate(t, opts))
+            }
+            Op::Dropout(p) if mode.training && *p > 0.0 => {
+                // The mask comes from the session RNG, so a resumed run drops the same units.
+                let keep = 1.0 - p;
+                let mask = DynTensor::random(&x.shape(), Distribution::Bernoulli(keep))?;
+                x.binary(mask, crate::tensor::BinOp::Mul)?
+                    .mul_scalar(1.0 / keep)
+            }
+            Op::Dropout(_) => x,
+        })
+    }
+}
