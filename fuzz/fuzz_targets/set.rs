@@ -2,14 +2,14 @@
 //! panic.
 #![no_main]
 
-use ganbook::script::{context::to_json, run_fns::convert_param};
+use ganbook::script::{convert::to_json, run_fns::convert_param};
 use libfuzzer_sys::fuzz_target;
 use rhai::{Dynamic, FLOAT, INT};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let args: Vec<String> = text.split('\n').map(String::from).collect();
-    let Ok(sets) = ganbook::run::parse_sets(&args) else {
+    let Ok(sets) = ganbook::session::options::parse_sets(&args) else {
         return;
     };
     let defaults = [
