@@ -11,6 +11,7 @@ pub mod watch;
 use crate::error::Result;
 use crate::script;
 use crate::script::errors::Failure;
+use crate::script::modules::Resolver;
 use crate::state::RunState;
 use cells::Cell;
 use rhai::Engine;
@@ -119,10 +120,7 @@ impl Notebook {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        engine.set_module_resolver(crate::script::modules::Resolver::sandboxed(
-            &dir,
-            ctx.sandbox().clone(),
-        ));
+        engine.set_module_resolver(Resolver::sandboxed(&dir, ctx.sandbox().clone()));
         let printed = Arc::new(Mutex::new(String::new()));
         let p = printed.clone();
         engine.on_print(move |s| {
@@ -160,7 +158,7 @@ impl Notebook {
 
     /// Files whose change calls for an update: the script and the module files it imports.
     pub fn watched_files(&self) -> Vec<PathBuf> {
-        let r = crate::script::modules::Resolver::new(&self.resolver_dir);
+        let r = Resolver::new(&self.resolver_dir);
         let mut v = vec![self.path.clone()];
         v.extend(self.modules.keys().filter_map(|m| r.locate(m)));
         v
@@ -195,7 +193,7 @@ impl Notebook {
         let cells = cells::split(&text);
         self.header = cells::header(&text);
         self.state = html::RunState::Running;
-        let resolver = crate::script::modules::Resolver::new(&self.resolver_dir);
+        let resolver = Resolver::new(&self.resolver_dir);
         let module_texts: BTreeMap<String, Option<String>> = cells
             .iter()
             .flat_map(|c| c.imports.iter().map(|(m, _)| m.clone()))
