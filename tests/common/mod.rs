@@ -131,3 +131,23 @@ pub fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, St
     ctx.with_log(|l| l.finish()).unwrap();
     result
 }
+
+/// The Python that has Jupyter's client libraries (`jupyter_client`, `nbclient`, `nbformat`):
+/// `GANBOOK_JUPYTER_PYTHON` (.ci/run sets it to its cached venv), else the venv .ci/run makes
+/// at `~/.cache/ganbook-venv-jupyter`. None where neither exists: the Jupyter tests skip, with
+/// a note, as the Chromium ones do.
+pub fn jupyter_python() -> Option<PathBuf> {
+    let from_env = std::env::var_os("GANBOOK_JUPYTER_PYTHON").map(PathBuf::from);
+    let default = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/ganbook-venv-jupyter/bin/python"));
+    let python = from_env.or(default)?;
+    let ok = Command::new(&python)
+        .args(["-c", "import jupyter_client, nbclient, nbformat"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("{}: no jupyter_client/nbclient/nbformat: Jupyter test skipped", python.display());
+        return None;
+    }
+    Some(python)
+}
