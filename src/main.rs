@@ -1,7 +1,7 @@
 //! The `ganbook` command line: REPL, run, check, bench.
 
 use clap::{Parser, Subcommand};
-use ganbook::{bench, error, notebook, repl, run};
+use ganbook::{bench, error, kernel, notebook, repl, run};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -89,6 +89,34 @@ enum Command {
     },
     /// The interactive prompt (also what `ganbook` alone starts).
     Repl,
+    /// ganbook as a Jupyter kernel: `kernel install` writes the kernelspec; Jupyter then
+    /// starts `kernel -f CONNECTION_FILE` itself.
+    Kernel {
+        #[command(subcommand)]
+        action: Option<KernelAction>,
+        /// The connection file Jupyter wrote (ports, signing key).
+        #[arg(short = 'f', long = "connection-file", value_name = "FILE")]
+        connection_file: Option<PathBuf>,
+        /// Device the kernel's cells run on (as `run --device`).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KernelAction {
+    /// Write the kernelspec ("ganbook (Rhai)") for the current user, the active Python
+    /// environment (--sys-prefix) or a prefix (--prefix DIR).
+    Install {
+        #[arg(long, conflicts_with = "prefix")]
+        sys_prefix: bool,
+        #[arg(long, value_name = "DIR")]
+        prefix: Option<PathBuf>,
+        /// Device the kernel runs on; another device than cpu installs a second kernel,
+        /// "ganbook (Rhai, DEVICE)".
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
 }
 
 fn main() {
@@ -98,6 +126,11 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         None | Some(Command::Repl) => repl::repl(&cli.device),
+        Some(Command::Kernel {
+            action,
+            connection_file,
+            device,
+        }) => kernel_command(action, connection_file, &device),
         Some(Command::Run {
             script,
             sets,
@@ -170,4 +203,42 @@ fn main() {
         },
     };
     std::process::exit(code);
+}
+
+fn kernel_command(action: Option<KernelAction>, file: Option<PathBuf>, device: &str) -> i32 {
+    match (action, file) {
+        (
+            Some(KernelAction::Install {
+                sys_prefix,
+                prefix,
+                device,
+            }),
+            _,
+        ) => {
+            let place = match (sys_prefix, prefix) {
+                (true, _) => kernel::install::Place::SysPrefix,
+                (false, Some(dir)) => kernel::install::Place::Prefix(dir),
+                (false, None) => kernel::install::Place::User,
+            };
+            match kernel::install::install(&place, &device) {
+                Ok(dir) => {
+                    let (_, display) = kernel::install::names(&device);
+                    println!("installed kernelspec \"{display}\" in {}", dir.display());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    1
+                }
+            }
+        }
+        (None, Some(file)) => kernel::serve(&file, device),
+        (None, None) => {
+            eprintln!(
+                "error: `ganbook kernel` needs -f CONNECTION_FILE (Jupyter passes it); \
+                 `ganbook kernel install` writes the kernelspec"
+            );
+            2
+        }
+    }
 }

@@ -16,6 +16,20 @@ use rustyline::error::ReadlineError;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// What running one input gave.
+pub enum Evaluated {
+    Value(rhai::Dynamic),
+    Failed(Failed),
+}
+
+/// Why an input failed: the message (`name:line:column: ...`), the input's line with a caret
+/// under the place (empty when unknown), and whether it was an interrupt rather than an error.
+pub struct Failed {
+    pub message: String,
+    pub caret: String,
+    pub interrupted: bool,
+}
+
 /// The REPL: what persists between inputs (on top of the run's [`RunState`]).
 pub struct Repl {
     pub engine: Engine,
@@ -48,13 +62,31 @@ impl Repl {
     /// Runs `input` in the session and prints its value or its error (with a caret under
     /// the place); `name` is what errors call the input. Returns whether it succeeded.
     pub fn eval(&mut self, name: &str, input: &str, show_value: bool) -> bool {
-        self.ctx.clear_interrupt();
-        let ok = match self.engine.compile_with_scope(&self.scope, input) {
-            Err(e) => {
-                eprintln!("{}", script::errors::format_parse_error(name, input, &e).0);
-                eprint!("{}", caret(input, e.position()));
+        match self.evaluate(name, input) {
+            Evaluated::Value(v) => {
+                if show_value && !v.is_unit() {
+                    println!("{}", show(&v));
+                }
+                true
+            }
+            Evaluated::Failed(f) => {
+                eprintln!("{}", f.message);
+                eprint!("{}", f.caret);
                 false
             }
+        }
+    }
+
+    /// Runs `input` in the session: its value, or what went wrong. Prints nothing itself
+    /// (what the input prints goes to stdout). A Jupyter cell runs through here too.
+    pub fn evaluate(&mut self, name: &str, input: &str) -> Evaluated {
+        self.ctx.clear_interrupt();
+        let out = match self.engine.compile_with_scope(&self.scope, input) {
+            Err(e) => Evaluated::Failed(Failed {
+                message: script::errors::format_parse_error(name, input, &e).0,
+                caret: caret(input, e.position()),
+                interrupted: false,
+            }),
             Ok(ast) => {
                 let imports = self
                     .engine
@@ -76,24 +108,26 @@ impl Repl {
                                 self.imports.push(stmt);
                             }
                         }
-                        if show_value && !v.is_unit() {
-                            println!("{}", show(&v));
-                        }
-                        true
+                        Evaluated::Value(v)
                     }
                     Err(e) => {
-                        let (msg, interrupted) = script::errors::format_eval_error(name, &e);
-                        eprintln!("{msg}");
-                        if !interrupted {
-                            eprint!("{}", caret(input, script::errors::error_position(&e)));
-                        }
-                        false
+                        let (message, interrupted) = script::errors::format_eval_error(name, &e);
+                        let caret = if interrupted {
+                            String::new()
+                        } else {
+                            caret(input, script::errors::error_position(&e))
+                        };
+                        Evaluated::Failed(Failed {
+                            message,
+                            caret,
+                            interrupted,
+                        })
                     }
                 }
             }
         };
         self.refresh_vars();
-        ok
+        out
     }
 
     pub fn refresh_vars(&self) {

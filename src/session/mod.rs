@@ -80,12 +80,28 @@ impl Session {
     /// Opens the REPL's session on device `device_name`: no script, files in outputs/repl,
     /// no status line. The REPL calls [`Session::catch_ctrl_c`] once its line editor is up.
     pub fn open_repl(device_name: &str) -> Result<Session> {
+        let session = Session::interactive(device_name, PathBuf::from("outputs/repl"), "(repl)")?;
+        session.state.set_quiet();
+        Ok(session)
+    }
+
+    /// Opens a Jupyter kernel's session: files in `out_dir`, the training status line
+    /// rewritten in place under the running cell. Interrupts come from the kernel's control
+    /// socket (the session's interrupt flag), not from Ctrl-C.
+    pub fn open_kernel(device_name: &str, out_dir: PathBuf) -> Result<Session> {
+        let session = Session::interactive(device_name, out_dir, "(jupyter kernel)")?;
+        std::fs::create_dir_all(&session.state.out_dir().to_path_buf())
+            .map_err(|e| crate::err!("cannot create {}: {e}", session.state.out_dir().display()))?;
+        session.state.set_status_in_place();
+        Ok(session)
+    }
+
+    /// A session without a script (REPL, kernel), started on its device.
+    fn interactive(device_name: &str, out_dir: PathBuf, label: &str) -> Result<Session> {
         start_device(device_name)?;
-        let state = RunState::new(BTreeMap::new(), PathBuf::from("outputs/repl"));
-        state.set_quiet();
         Ok(Session {
-            state,
-            started: Started::now("(repl)".into(), None),
+            state: RunState::new(BTreeMap::new(), out_dir),
+            started: Started::now(label.into(), None),
             script_dir: PathBuf::from("."),
             quit: Arc::new(AtomicBool::new(false)),
             resume: false,

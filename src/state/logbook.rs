@@ -31,6 +31,11 @@ pub struct Logbook {
     pub total: Option<i64>,
     /// Whether the status line is printed at all (off in tests and the REPL's quiet mode).
     pub quiet: bool,
+    /// Rewrite the status line in place (`\r`) even when stdout is not a terminal: a Jupyter
+    /// cell's output renders `\r` as a terminal does (the kernel sets it).
+    pub in_place: bool,
+    /// Length of the last in-place line, to blank what a shorter one leaves.
+    last_len: usize,
 }
 
 impl Logbook {
@@ -176,7 +181,7 @@ impl Logbook {
     /// The status line: a progress bar when the total is known, steps/s, ETA and the latest
     /// values; `\r`-rewritten on a terminal, plain lines (at most one every 2 s) otherwise.
     fn status(&mut self, now: Instant) {
-        let tty = std::io::stdout().is_terminal();
+        let tty = self.in_place || std::io::stdout().is_terminal();
         let every = if tty { 0.1 } else { 2.0 };
         let last = self.rows.last().cloned().unwrap_or(Row {
             step: 0,
@@ -218,10 +223,21 @@ impl Logbook {
             line += &format!(" {k} {}", short(*v));
         }
         let mut out = std::io::stdout().lock();
-        if tty {
-            let _ = write!(out, "\r\x1b[2K{line}");
+        if self.in_place {
+            // no ANSI erase (a notebook would show it): pad over the longer line before
+            let pad = self.last_len.saturating_sub(line.chars().count());
+            self.last_len = line.chars().count();
+            let _ = write!(out, "\r{line}{}", " ".repeat(pad));
             if is_end {
                 let _ = writeln!(out);
+                self.last_len = 0;
+            }
+        } else if tty {
+            let _ = write!(out, "\r\x1b[2K{line}");
+            self.last_len = line.chars().count();
+            if is_end {
+                let _ = writeln!(out);
+                self.last_len = 0;
             }
         } else {
             let _ = writeln!(out, "{line}");
@@ -231,9 +247,11 @@ impl Logbook {
 
     /// Ends the status line (a newline on a terminal) and writes the files.
     pub fn finish(&mut self) -> Result<()> {
-        if !self.quiet && self.last_print.is_some() && std::io::stdout().is_terminal() {
+        let tty = self.in_place || std::io::stdout().is_terminal();
+        if !self.quiet && self.last_len > 0 && tty {
             println!();
         }
+        self.last_len = 0;
         self.flush()
     }
 }

@@ -165,6 +165,11 @@ impl RunState {
         self.changing().log.quiet = true;
     }
 
+    /// Rewrites the status line in place with `\r` (a Jupyter cell's output renders it).
+    pub fn set_status_in_place(&self) {
+        self.changing().log.in_place = true;
+    }
+
     /// The step and the logged rows and columns, as a notebook cell's snapshot keeps them.
     pub fn log_snapshot(&self) -> (Option<i64>, Vec<Row>, Vec<String>) {
         let c = self.changing();

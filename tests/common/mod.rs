@@ -146,7 +146,10 @@ pub fn jupyter_python() -> Option<PathBuf> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("{}: no jupyter_client/nbclient/nbformat: Jupyter test skipped", python.display());
+        eprintln!(
+            "{}: no jupyter_client/nbclient/nbformat: Jupyter test skipped",
+            python.display()
+        );
         return None;
     }
     Some(python)
