@@ -17,6 +17,7 @@ use crate::repl::Repl;
 use crate::session::Session;
 use jupyter_protocol::{ConnectionInfo, JupyterMessage};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 /// What the sockets' thread asks of the main thread.
@@ -61,6 +62,22 @@ fn out_dir() -> PathBuf {
     PathBuf::from("outputs").join(name)
 }
 
+/// Ends the kernel when the process that started it (Jupyter's server, nbclient, VS Code) dies
+/// without shutting it down: an orphaned kernel is adopted by another process, so its parent
+/// changes. A running cell is interrupted first.
+fn watch_parent(jobs: mpsc::Sender<Job>, interrupt: std::sync::Arc<AtomicBool>) {
+    let parent = std::os::unix::process::parent_id();
+    let _ = std::thread::Builder::new()
+        .name("kernel-parent".into())
+        .spawn(move || {
+            while std::os::unix::process::parent_id() == parent {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            interrupt.store(true, Ordering::SeqCst);
+            let _ = jobs.send(Job::Shutdown);
+        });
+}
+
 /// Serves one notebook until Jupyter shuts the kernel down. Returns the exit code.
 pub fn serve(connection_file: &Path, device: &str) -> i32 {
     let info = match read_connection(connection_file) {
@@ -86,6 +103,7 @@ pub fn serve(connection_file: &Path, device: &str) -> i32 {
         }
     };
     let (jobs_tx, jobs_rx) = mpsc::channel();
+    watch_parent(jobs_tx.clone(), session.state().interrupt_flag());
     let sockets = channels::Sockets {
         info,
         jobs: jobs_tx,
