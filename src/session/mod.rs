@@ -11,6 +11,7 @@
 //! every allocation), the crash guard (a signal handler is the process's) and the Ctrl-C
 //! handler (one per process: ctrlc refuses a second). So one session per process at a time.
 
+pub mod ipynb_script;
 pub mod options;
 pub mod run_folder;
 
