@@ -179,7 +179,7 @@ impl Sockets {
                 Some(JupyterMessage::new(kernel_info(), Some(&msg)))
             } else {
                 let (tx, rx) = tokio::sync::oneshot::channel();
-                if jobs.send(Job::Shell(msg.clone(), tx)).is_err() {
+                if jobs.send(Job::Shell(Box::new(msg.clone()), tx)).is_err() {
                     return Ok(()); // the main thread has ended (shutdown)
                 }
                 rx.await.ok().flatten()

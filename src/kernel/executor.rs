@@ -5,9 +5,9 @@
 
 use super::capture::Capture;
 use crate::notebook::html;
+use crate::notebook::ipynb::image_media;
 use crate::repl::{self, Evaluated, Failed, Repl, commands};
 use crate::script::show::show;
-use base64::Engine as _;
 use jupyter_protocol::{
     CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput, ExecuteReply,
     ExecuteRequest, ExecuteResult, ExecutionCount, HistoryReply, InspectReply, IsCompleteReply,
@@ -15,7 +15,6 @@ use jupyter_protocol::{
     ReplyStatus,
 };
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub struct Executor {
@@ -245,21 +244,6 @@ fn error_of(f: &Failed) -> ReplyError {
         evalue: f.message.lines().next().unwrap_or_default().to_string(),
         traceback,
     }
-}
-
-/// A PNG or GIF the cell wrote, as notebook media (with its file name as the text form).
-fn image_media(path: &std::path::Path, shown_as: &PathBuf) -> Option<Media> {
-    let bytes = std::fs::read(path).ok()?;
-    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let image = match path.extension()?.to_str()? {
-        "png" => MediaType::Png(data),
-        "gif" => MediaType::Gif(data),
-        _ => return None,
-    };
-    Some(Media::new(vec![
-        image,
-        MediaType::Plain(shown_as.display().to_string()),
-    ]))
 }
 
 /// The byte offset of the `chars`-th character (Jupyter counts cursor positions in characters).

@@ -8,10 +8,11 @@ use crate::error::Result;
 use image::{Rgba, RgbaImage};
 use std::path::PathBuf;
 
-/// The kernelspec's name, the name notebooks record, and the language.
-pub const NAME: &str = "ganbook";
-pub const DISPLAY_NAME: &str = "ganbook (Rhai)";
-pub const LANGUAGE: &str = "rhai";
+/// The kernelspec's name, the name notebooks record, and the language (notebook.ipynb in a
+/// run folder names them too).
+pub use crate::notebook::ipynb::{
+    KERNEL_DISPLAY_NAME as DISPLAY_NAME, KERNEL_NAME as NAME, LANGUAGE,
+};
 
 /// Where the kernelspec goes.
 pub enum Place {

@@ -24,7 +24,7 @@ use std::sync::mpsc;
 pub enum Job {
     /// A shell request; the reply (if any) goes back through the sender.
     Shell(
-        JupyterMessage,
+        Box<JupyterMessage>,
         tokio::sync::oneshot::Sender<Option<JupyterMessage>>,
     ),
     Shutdown,

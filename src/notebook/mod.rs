@@ -1,9 +1,11 @@
 //! Notebooks: a script split into cells (`// %%`), run cell by cell in one scope, with a deep
 //! snapshot after each cell so that an edit re-runs only from the first changed cell.
-//! `ganbook run --watch FILE` drives it on every save; `index.html` shows it.
+//! `ganbook run --watch FILE` drives it on every save; `index.html` shows it, and
+//! `notebook.ipynb` keeps it after each update.
 
 pub mod cells;
 pub mod html;
+pub mod ipynb;
 pub mod run_view;
 pub mod snapshot;
 pub mod watch;
@@ -12,6 +14,7 @@ use crate::error::Result;
 use crate::script;
 use crate::script::errors::Failure;
 use crate::script::modules::Resolver;
+use crate::session::options::read_script;
 use crate::state::RunState;
 use cells::Cell;
 use rhai::Engine;
@@ -188,8 +191,7 @@ impl Notebook {
     /// Reads the script and runs it from its first changed cell, on the state the cells
     /// before it left. Stops at the first failing or interrupted cell.
     pub fn update(&mut self) -> Result<Outcome> {
-        let text = std::fs::read_to_string(&self.path)
-            .map_err(|e| crate::err!("cannot read script {}: {e}", self.path.display()))?;
+        let text = read_script(&self.path)?;
         let cells = cells::split(&text);
         self.header = cells::header(&text);
         self.state = html::RunState::Running;
@@ -262,7 +264,7 @@ impl Notebook {
         Ok(outcome)
     }
 
-    /// Sets the view's state after an update and writes it.
+    /// Sets the view's state after an update and writes it, and notebook.ipynb.
     fn finish(&mut self, outcome: &Outcome) {
         self.state = if self.watching {
             html::RunState::Watching
@@ -274,6 +276,7 @@ impl Notebook {
             html::RunState::Finished
         };
         self.write_html();
+        self.with_page(ipynb::write);
     }
 
     fn run_cell(&mut self, i: usize, live: &mut snapshot::Live) -> Status {
@@ -366,7 +369,12 @@ impl Notebook {
     }
 
     pub fn write_html(&self) {
-        html::write(&html::Page {
+        self.with_page(html::write);
+    }
+
+    /// Calls `write` with what the views show now.
+    fn with_page(&self, write: impl FnOnce(&html::Page)) {
+        write(&html::Page {
             title: &self.file_name(),
             header: self.header.as_deref(),
             state: self.state,

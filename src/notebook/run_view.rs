@@ -3,9 +3,11 @@
 //! errors keep their line numbers), by a call telling the view that the next cell began. What
 //! the script prints and the images it writes go to the cell that runs. A script whose
 //! markers are not all top-level statements (a marker inside a block) is shown as one cell.
+//! When the run ends, the same cells go to notebook.ipynb.
 
 use super::cells::{self, Cell};
 use super::html::{self, Page, RunState};
+use super::ipynb;
 use super::{Record, Status};
 use rhai::{AST, Stmt};
 use std::collections::BTreeMap;
@@ -112,7 +114,8 @@ impl RunView {
     }
 
     /// The run ended: the cell running ends with `status` and `error`; a syntax error
-    /// (`line` given, nothing ran) goes to the cell holding that line.
+    /// (`line` given, nothing ran) goes to the cell holding that line. Writes index.html and
+    /// notebook.ipynb.
     pub fn end(&mut self, status: Status, error: Option<String>, line: Option<usize>) {
         if self.records[self.current].status != Status::Running
             && let Some(line) = line
@@ -126,6 +129,7 @@ impl RunView {
             _ => RunState::Failed,
         };
         self.write(state);
+        ipynb::write(&self.page(state));
     }
 
     fn close(&mut self, status: Status, error: Option<String>) {
@@ -155,15 +159,20 @@ impl RunView {
                 .map(|(p, _)| p)
                 .collect();
         }
-        html::write(&Page {
+        html::write(&self.page(state));
+        self.written = Instant::now();
+    }
+
+    /// What the views show now.
+    fn page(&self, state: RunState) -> Page<'_> {
+        Page {
             title: &self.title,
             header: self.header.as_deref(),
             state,
             cells: &self.records,
             out_dir: &self.out_dir,
             now: SystemTime::now(),
-        });
-        self.written = Instant::now();
+        }
     }
 }
 

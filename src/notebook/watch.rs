@@ -131,7 +131,7 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
 /// Writes run.json as a plain run does (the script as it is now, `status` ok, error,
 /// interrupted or stopped), then the view, which links it.
 fn write_record(session: &Session, nb: &Notebook, status: &str, error: Option<&str>) {
-    let source = std::fs::read_to_string(&nb.watched_files()[0]).unwrap_or_default();
+    let source = read_script(&nb.watched_files()[0]).unwrap_or_default();
     if let Err(e) = session.write_record(&source, status, error) {
         eprintln!("error: {e}");
     }

@@ -29,13 +29,13 @@ pub fn command(s: &mut Repl, line: &str) -> Flow {
             }
         }
         ":vars" => print!("{}", vars(s)),
-        ":load" => match std::fs::read_to_string(arg) {
+        ":load" => match crate::session::options::read_script(std::path::Path::new(arg)) {
             Ok(text) => {
                 if s.eval(arg, &text, false) {
                     println!("loaded {arg}");
                 }
             }
-            Err(e) => eprintln!("error: cannot read {arg}: {e}"),
+            Err(e) => eprintln!("error: {e}"),
         },
         ":reset" => {
             s.reset();

@@ -11,6 +11,7 @@
 //! every allocation), the crash guard (a signal handler is the process's) and the Ctrl-C
 //! handler (one per process: ctrlc refuses a second). So one session per process at a time.
 
+pub mod ipynb_script;
 pub mod options;
 pub mod run_folder;
 
@@ -90,7 +91,7 @@ impl Session {
     /// socket (the session's interrupt flag), not from Ctrl-C.
     pub fn open_kernel(device_name: &str, out_dir: PathBuf) -> Result<Session> {
         let session = Session::interactive(device_name, out_dir, "(jupyter kernel)")?;
-        std::fs::create_dir_all(&session.state.out_dir().to_path_buf())
+        std::fs::create_dir_all(session.state.out_dir())
             .map_err(|e| crate::err!("cannot create {}: {e}", session.state.out_dir().display()))?;
         session.state.set_status_in_place();
         Ok(session)

@@ -116,7 +116,12 @@ pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
-/// The script's text, or an error naming the file.
+/// The script's text, or an error naming the file. A notebook (`.ipynb`) gives the script of
+/// its code cells (see [`ipynb_script`](super::ipynb_script): error line numbers then refer to
+/// that script).
 pub fn read_script(path: &Path) -> Result<String> {
+    if super::ipynb_script::is_notebook(path) {
+        return super::ipynb_script::script_from_ipynb(path);
+    }
     std::fs::read_to_string(path).map_err(|e| err!("cannot read script {}: {e}", path.display()))
 }
