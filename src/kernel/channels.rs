@@ -122,7 +122,7 @@ impl Sockets {
                 let msg = match control.read().await {
                     Ok(m) => m,
                     Err(e) if is_bad_message(&e) => {
-                        control_log.say(&format!("control: message refused: {e}"));
+                        control_log.say(&format!("control: message refused: {}", refusal(&e)));
                         continue;
                     }
                     Err(e) => {
@@ -166,7 +166,7 @@ impl Sockets {
             let msg = match shell_in.read().await {
                 Ok(m) => m,
                 Err(e) if is_bad_message(&e) => {
-                    log.say(&format!("shell: message refused: {e}"));
+                    log.say(&format!("shell: message refused: {}", refusal(&e)));
                     continue;
                 }
                 Err(e) => {
@@ -189,6 +189,16 @@ impl Sockets {
             }
             let _ = iopub_tx.send(Status::idle().as_child_of(&msg));
         }
+    }
+}
+
+/// Why a message was refused, in words (a bad signature's own error says only "Unspecified").
+fn refusal(e: &RuntimeError) -> String {
+    match e {
+        RuntimeError::VerifyError(_) => {
+            "its HMAC signature does not match the connection file's key".into()
+        }
+        other => other.to_string(),
     }
 }
 

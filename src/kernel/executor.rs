@@ -22,7 +22,7 @@ pub struct Executor {
     capture: Capture,
     iopub: UnboundedSender<JupyterMessage>,
     count: usize,
-    /// Every cell run so far, for run.json's `script`.
+    /// Every cell run so far, as script cells (`// %% In [n]`).
     pub history: Vec<String>,
 }
 
@@ -103,11 +103,20 @@ impl Executor {
         }
         self.capture.set_parent(None);
         if !req.code.trim().is_empty() {
-            self.history.push(req.code.clone());
+            // `:` commands are the REPL's, not the script's: kept as comments
+            let code = if req.code.trim_start().starts_with(':') {
+                req.code.lines().map(|l| format!("// {l}\n")).collect()
+            } else {
+                format!("{}\n", req.code.trim_end())
+            };
+            self.history
+                .push(format!("// %% In [{}]\n{code}", self.count));
         }
         match outcome {
             Evaluated::Value(v) => {
-                if !v.is_unit() && !req.silent {
+                // as in IPython, a cell ending in `;` shows no result
+                let shown = !v.is_unit() && !req.silent && !req.code.trim_end().ends_with(';');
+                if shown {
                     let text = show(&v);
                     self.publish(
                         ExecuteResult::new(count, Media::new(vec![MediaType::Plain(text)])),
@@ -200,7 +209,7 @@ impl Executor {
 
     /// Shift-Tab: `:help` for the name under the cursor, or what a variable holds.
     fn inspect(&self, code: &str, cursor: usize) -> InspectReply {
-        let word = word_at(code, byte_index(code, cursor));
+        let word = name_for_help(code, byte_index(code, cursor));
         let text = self.repl.docs.help(word).or_else(|| {
             let v = self.repl.scope.get_value::<rhai::Dynamic>(word)?;
             let ty = self.repl.engine.map_type_name(v.type_name());
@@ -253,6 +262,26 @@ fn byte_index(code: &str, chars: usize) -> usize {
         .map_or(code.len(), |(i, _)| i)
 }
 
+/// The name Shift-Tab asks about: the identifier under the cursor, or inside a call's
+/// parentheses (`randn([2, |`), the function being called.
+fn name_for_help(code: &str, at: usize) -> &str {
+    let word = word_at(code, at);
+    if !word.is_empty() {
+        return word;
+    }
+    let mut depth = 0;
+    for (i, c) in code[..at].char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '(' => return word_at(code, i),
+            ';' => break,
+            _ => {}
+        }
+    }
+    ""
+}
+
 /// The identifier around byte offset `at`.
 fn word_at(code: &str, at: usize) -> &str {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
@@ -270,7 +299,7 @@ fn word_at(code: &str, at: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{byte_index, word_at};
+    use super::{byte_index, name_for_help, word_at};
 
     #[test]
     fn finds_the_word_under_the_cursor() {
@@ -278,5 +307,9 @@ mod tests {
         assert_eq!(word_at(code, 10), "randn");
         assert_eq!(word_at(code, code.len()), "mat");
         assert_eq!(byte_index("é+b", 2), 3);
+        let call = "let y = grid(randn([2, 3]), ";
+        assert_eq!(name_for_help(call, call.len()), "grid");
+        assert_eq!(name_for_help("f(x); ", 6), "");
+        assert_eq!(name_for_help("randn([2, ", 10), "randn");
     }
 }

@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
+/// The run folder's record of the cells a kernel ran.
+pub const CELLS_FILE: &str = "cells.rhai";
+
 /// What the sockets' thread asks of the main thread.
 pub enum Job {
     /// A shell request; the reply (if any) goes back through the sender.
@@ -60,6 +63,15 @@ fn out_dir() -> PathBuf {
         .filter(|n| !n.is_empty() && !n.starts_with('.'))
         .unwrap_or_else(|| "kernel".into());
     PathBuf::from("outputs").join(name)
+}
+
+/// Keeps the cells run so far as `cells.rhai` in the run folder: the session as a script
+/// that `ganbook run` replays.
+fn save_cells(session: &Session, source: &str, log: &capture::Log) {
+    let path = session.state().out_dir().join(CELLS_FILE);
+    if let Err(e) = crate::files::write_atomic(&path, source.as_bytes()) {
+        log.say(&format!("cannot write {}: {e}", path.display()));
+    }
 }
 
 /// Ends the kernel when the process that started it (Jupyter's server, nbclient, VS Code) dies
@@ -130,7 +142,8 @@ pub fn serve(connection_file: &Path, device: &str) -> i32 {
         match job {
             Job::Shell(msg, reply) => {
                 let answer = executor.handle(&msg);
-                let source = executor.history.join("\n// %%\n");
+                let source = executor.history.concat();
+                save_cells(&session, &source, &log);
                 if let Err(e) = session.write_record(&source, "running", None) {
                     log.say(&format!("cannot write run.json: {e}"));
                 }
@@ -142,7 +155,7 @@ pub fn serve(connection_file: &Path, device: &str) -> i32 {
             }
         }
     }
-    let source = executor.history.join("\n// %%\n");
+    let source = executor.history.concat();
     let status = if code == 0 { "finished" } else { "failed" };
     if let Err(e) = session.finish(&source, status, None) {
         log.say(&format!("cannot write run.json: {e}"));

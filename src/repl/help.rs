@@ -62,6 +62,9 @@ impl Docs {
                 doc,
             });
         }
+        // Rhai's metadata comes in hash order: sorted, `:help` lists overloads the same way
+        // every time
+        fns.sort_by(|a, b| (&a.name, &a.params).cmp(&(&b.name, &b.params)));
         Docs { fns }
     }
 
