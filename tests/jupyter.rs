@@ -9,7 +9,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{ganbook, jupyter_python, temp_dir, text};
+use common::{ganbook, jupyter_python, run_script, temp_dir, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,13 +24,20 @@ fn install(dir: &Path) -> PathBuf {
 /// Runs `drive.py MODE` in a fresh folder (the kernel's working folder); returns its report
 /// and the folder.
 fn drive(mode: &str) -> Option<(Value, PathBuf)> {
+    drive_with(&[mode], &[])
+}
+
+/// [`drive`] with more arguments and environment variables (which the kernel inherits).
+fn drive_with(args: &[&str], env: &[(&str, &str)]) -> Option<(Value, PathBuf)> {
+    let mode = args[0];
     let python = jupyter_python()?;
     let dir = temp_dir(&format!("jupyter-{mode}"));
     let jupyter_path = install(&dir.join("prefix"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jupyter/drive.py");
     let o = Command::new(python)
         .arg(script)
-        .arg(mode)
+        .args(args)
+        .envs(env.iter().copied())
         .current_dir(&dir)
         .env("JUPYTER_PATH", jupyter_path)
         .env("JUPYTER_PLATFORM_DIRS", "1")
@@ -218,6 +225,68 @@ fn a_message_signed_with_the_wrong_key_is_refused_and_the_kernel_serves_on() {
     // the forged cell never ran
     assert_eq!(s["stolen"]["reply"]["status"], "error");
     assert!(joined(&s["stolen"]["reply"]["evalue"]).contains("stolen"));
+}
+
+#[test]
+fn a_panic_inside_an_operation_is_the_cells_error_and_the_kernel_lives() {
+    let Some((s, _dir)) = drive_with(&["panic"], &[("GANBOOK_PANIC_AT", "optimizer_update")])
+    else {
+        return;
+    };
+    assert_eq!(s["setup"]["reply"]["status"], "ok");
+    let step = &s["step"]["reply"];
+    assert_eq!(step["status"], "error");
+    let evalue = joined(&step["evalue"]);
+    assert!(evalue.contains("In [2]:1:"), "{evalue}");
+    assert!(
+        evalue.contains("injected panic at optimizer_update"),
+        "{evalue}"
+    );
+    let after = &s["after"];
+    assert_eq!(after["reply"]["status"], "ok", "{after}");
+    assert_eq!(
+        joined(&outputs_of(after, "execute_result")[0]["content"]["data"]["text/plain"]),
+        "12"
+    );
+}
+
+#[test]
+fn nbclient_reruns_a_runs_notebook_with_the_same_results() {
+    if jupyter_python().is_none() {
+        return;
+    }
+    let script = "// %% data\nseed(11);\nlet x = randn([64]);\n\
+                  // %% figures\nresult(\"mean\", x.mean().item());\nresult(\"top\", x.max().item());\n";
+    let (o, run, out) = run_script("jupyter-rerun-source", script, &[]);
+    assert_eq!(run["status"], "ok", "{}", text(&o.stderr));
+    let notebook = out.join("notebook.ipynb");
+    let Some((nb, dir)) = drive_with(&["rerun", notebook.to_str().unwrap()], &[]) else {
+        return;
+    };
+    let shown: String = nb["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(stdout_of)
+        .collect();
+    // the same figures, as the cells print them (serde_json reads floats to within an ulp)
+    let printed = |name: &str| -> f64 {
+        let line = shown
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("result {name} = ")));
+        line.unwrap_or_else(|| panic!("no result {name} in {shown:?}"))
+            .parse()
+            .unwrap()
+    };
+    for name in ["mean", "top"] {
+        let want = run["results"][name].as_f64().unwrap();
+        assert!((printed(name) - want).abs() < 1e-12, "{name}: {shown:?}");
+    }
+    let again: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("outputs/kernel/run.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again["results"], run["results"]);
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod data;
 pub mod dcgan32;
 pub mod fid;
 pub mod inception;
+pub mod kernel;
 pub mod notebook;
 pub mod probe;
 pub mod script_step;
@@ -57,6 +58,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "image_folder",
         "10,000 64x64 PNGs: first load (decode) vs second (disk cache)",
         data::image_folder,
+    ),
+    (
+        "kernel",
+        "Jupyter kernel: start to kernel_info, a 1+1 cell, a DCGAN-32 step per cell vs in process",
+        kernel::run,
     ),
     (
         "notebook",

@@ -5,12 +5,12 @@ JUPYTER_PATH (the test installs it with `ganbook kernel install --prefix`).
     python drive.py notebook   # nbclient runs a notebook: state, images, results, errors
     python drive.py session    # jupyter_client: progress, interrupt, complete, inspect, ...
     python drive.py hmac       # a client with the wrong key is refused; the right one is not
-    python drive.py timing     # start -> kernel_info reply, and `1+1` round trips
+    python drive.py rerun NB   # nbclient runs a notebook.ipynb that `ganbook run` wrote
+    python drive.py panic      # a cell that panics inside an operation; the kernel lives
 """
 
 import json
 import queue
-import statistics
 import sys
 import time
 
@@ -97,6 +97,13 @@ def notebook():
     }
 
 
+def rerun(path):
+    """nbclient runs a notebook a `ganbook run` wrote, in the kernel its metadata names."""
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120).execute()
+    return {"cells": [{"source": c.source, "outputs": c.get("outputs", [])} for c in nb.cells]}
+
+
 def session():
     km, kc = start()
     seen = {}
@@ -129,6 +136,18 @@ def session():
     return seen
 
 
+def panic():
+    """The kernel runs with GANBOOK_PANIC_AT=optimizer_update: the step panics inside the
+    optimizer, as burn does on what it cannot do."""
+    km, kc = start()
+    seen = {}
+    seen["setup"] = execute(kc, "let G = sequential([linear(2, 4)]);\nlet o = adam(G);")
+    seen["step"] = execute(kc, "o.step(mse(G.forward(randn([8, 2])), 1.0));")
+    seen["after"] = execute(kc, "G.params()")
+    stop(km, kc, seen)
+    return seen
+
+
 def hmac():
     km, kc = start()
     seen = {}
@@ -150,28 +169,8 @@ def hmac():
     return seen
 
 
-def timing():
-    seen = {}
-    starts = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        km, kc = start()  # wait_for_ready: a kernel_info reply
-        starts.append(time.perf_counter() - t0)
-        kc.stop_channels()
-        km.shutdown_kernel(now=False)
-    km, kc = start()
-    trips = []
-    for _ in range(50):
-        t0 = time.perf_counter()
-        kc.execute_interactive("1+1", timeout=30, output_hook=lambda m: None)
-        trips.append(time.perf_counter() - t0)
-    stop(km, kc, seen)
-    seen["start_s"] = starts
-    seen["round_trip_median_ms"] = statistics.median(trips) * 1000
-    return seen
-
-
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = {"notebook": notebook, "session": session, "hmac": hmac, "timing": timing}[mode]()
+    modes = {"notebook": notebook, "session": session, "hmac": hmac, "panic": panic}
+    result = rerun(sys.argv[2]) if mode == "rerun" else modes[mode]()
     print("RESULT " + json.dumps(result))

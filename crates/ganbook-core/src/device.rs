@@ -147,8 +147,12 @@ pub fn doing() -> &'static str {
 
 /// For the crash tests (see ganbook's crash_guard): with `GANBOOK_CRASH_AT=<stage>` in the
 /// environment, a second thread (as a GPU driver's would) dies of SIGSEGV at `stage`
-/// ("optimizer_update").
+/// ("optimizer_update"); with `GANBOOK_PANIC_AT=<stage>`, the operation panics there, as
+/// burn does on what it cannot do.
 pub fn failpoint(stage: &str) {
+    if std::env::var("GANBOOK_PANIC_AT").is_ok_and(|s| s == stage) {
+        panic!("injected panic at {stage} (GANBOOK_PANIC_AT)");
+    }
     if std::env::var("GANBOOK_CRASH_AT").is_ok_and(|s| s == stage) {
         let _ = std::thread::spawn(|| {
             // SAFETY: raising a signal; the handler ends the process.
