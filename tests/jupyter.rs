@@ -111,7 +111,9 @@ fn nbclient_runs_a_notebook_in_the_ganbook_kernel() {
     let result =
         |i: usize| joined(&outputs_of(&cells[i], "execute_result")[0]["data"]["text/plain"]);
     assert_eq!(result(2), "[4, 1, 8, 8]");
+    // a model's result is its summary: each layer's output shape and parameters
     assert!(result(3).contains("linear(4, 2)"), "{}", result(3));
+    assert!(result(3).contains("[N, 2]"), "{}", result(3));
 
     // an error names the cell, line and column and points at it; the next cell runs
     let error = outputs_of(&cells[4], "error");

@@ -7,7 +7,7 @@ use super::capture::Capture;
 use crate::notebook::html;
 use crate::notebook::ipynb::image_media;
 use crate::repl::{self, Evaluated, Failed, Repl, commands};
-use crate::script::show::show;
+use crate::script::show::{show, show_result};
 use jupyter_protocol::{
     CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput, ExecuteReply,
     ExecuteRequest, ExecuteResult, ExecutionCount, HistoryReply, InspectReply, IsCompleteReply,
@@ -117,7 +117,7 @@ impl Executor {
                 // as in IPython, a cell ending in `;` shows no result
                 let shown = !v.is_unit() && !req.silent && !req.code.trim_end().ends_with(';');
                 if shown {
-                    let text = show(&v);
+                    let text = show_result(&v);
                     self.publish(
                         ExecuteResult::new(count, Media::new(vec![MediaType::Plain(text)])),
                         parent,
