@@ -1,7 +1,7 @@
 """Screenshot of JupyterLab running a notebook on the ganbook kernel (docs/images/jupyterlab.png).
 
 Writes a small notebook (a tiny GAN on the built-in handwritten digits: real digits, the
-generator's summary, untrained samples, 800 training steps with the progress bar, trained
+generator's summary, untrained samples, 1,000 training steps with the progress bar, trained
 samples) into a temporary folder, starts JupyterLab on it, runs every cell in headless
 Chromium through selenium and saves a screenshot of the page.
 
@@ -64,7 +64,7 @@ CELLS = [
         "code",
         "let opt_g = adam(G, #{ lr: 1e-3, betas: [0.5, 0.999] });\n"
         "let opt_d = adam(D, #{ lr: 1e-3, betas: [0.5, 0.999] });\n"
-        'for step in 0..param("steps", 800) {\n'
+        'for step in 0..param("steps", 1000) {\n'
         "    let fake = G.forward(randn([64, 32]));\n"
         "    let d_loss = bce_logits(D.forward(data.batch(64)), 1.0)\n"
         "               + bce_logits(D.forward(fake.detach()), 0.0);\n"
@@ -234,6 +234,8 @@ def run_notebook(driver, url, timeout):
     last_done = -1
     while True:
         p = driver.execute_script(JS_PROGRESS)
+        if not p:
+            raise Failed("the notebook is no longer the page's current tab")
         if p["errors"]:
             raise Failed("a cell failed: " + "; ".join(p["errors"]))
         if p["done"] != last_done:
@@ -249,6 +251,10 @@ def run_notebook(driver, url, timeout):
 
 
 def screenshot(driver, out):
+    # saved (no unsaved-changes dot on the tab), the outputs included
+    driver.execute_script("window.jupyterapp.commands.execute('docmanager:save');")
+    wait_until(driver, "the notebook was not saved",
+               JS_PANEL + "return !w.context.model.dirty;", 30)
     # the page as it will be shot: no pop-ups, no cell selected for editing, notebook at the top
     driver.execute_script("""
       document.querySelectorAll('.jp-Notification-Toast-Close, .Toastify__close-button')

@@ -30,7 +30,7 @@ fn run_inner(opts: RunOptions) -> Result<i32> {
     let (ctx, mut engine) = (session.state(), session.engine());
     let name = opts.script.display().to_string();
     let out_dir = ctx.out_dir().to_path_buf();
-    let (program, view) = with_view(&mut engine, &opts.script, &source, &out_dir);
+    let (program, view) = with_view(&mut engine, ctx, &opts.script, &source, &out_dir);
     let outcome = program.and_then(|ast| {
         view.lock().unwrap_or_else(|p| p.into_inner()).enter(0);
         let _refresher = run_view::Refresher::start(&view);
@@ -78,6 +78,7 @@ fn file_name(script: &Path) -> String {
 /// top-level statements), and the view, which also gets what the script prints.
 fn with_view(
     engine: &mut Engine,
+    ctx: &Arc<RunState>,
     script: &Path,
     source: &str,
     out_dir: &Path,
@@ -110,9 +111,9 @@ fn with_view(
             .unwrap_or_else(|p| p.into_inner())
             .enter(i as usize)
     });
-    let v = view.clone();
+    let (v, c) = (view.clone(), ctx.clone());
     engine.on_print(move |s| {
-        println!("{s}");
+        c.print_line(s);
         v.lock().unwrap_or_else(|p| p.into_inner()).print(s);
     });
     (program, view)

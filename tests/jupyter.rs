@@ -211,6 +211,24 @@ fn a_session_keeps_state_through_interrupts_and_answers_completion_and_help() {
         timed.contains("Tensor[8, 8]") && timed.contains("ms"),
         "{timed}"
     );
+
+    // what a loop prints starts its own line, below the progress line
+    let printing = stdout_of(&s["printing"]);
+    assert!(printing.contains("\nprinted 0\n"), "{printing:?}");
+    // the cell's end shows the newest step, even one the throttle skipped
+    let past = stdout_of(&s["past_total"]);
+    assert!(past.contains("step 399 "), "{past:?}");
+    assert!(past.ends_with('\n'), "{past:?}");
+
+    // "Run All": a failed cell stops the cells queued after it; later cells run again
+    let statuses: Vec<&str> = s["run_all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ok", "error", "aborted", "aborted"]);
+    assert_eq!(s["after_abort"]["reply"]["status"], "error");
     assert_eq!(s["exited_after_shutdown"], true);
 }
 

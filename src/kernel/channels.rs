@@ -6,14 +6,15 @@
 use super::Job;
 use super::capture::Log;
 use jupyter_protocol::{
-    ConnectionInfo, HelpLink, InterruptReply, IoPubWelcome, JupyterMessage, JupyterMessageContent,
-    KernelInfoReply, LanguageInfo, ReplyStatus, ShutdownReply, Status,
+    ConnectionInfo, ExecuteReply, HelpLink, InterruptReply, IoPubWelcome, JupyterMessage,
+    JupyterMessageContent, KernelInfoReply, LanguageInfo, ReplyStatus, ShutdownReply, Status,
 };
 use jupyter_zmq_client::{
     RuntimeError, SubscriptionEvent, create_kernel_control_connection,
     create_kernel_heartbeat_connection, create_kernel_iopub_xpub_connection,
     create_kernel_shell_connection, create_kernel_stdin_connection,
 };
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -51,7 +52,7 @@ pub fn kernel_info() -> KernelInfoReply {
             crate::device::current_name()
         ),
         help_links: vec![HelpLink {
-            text: "ganbook functions (:help)".into(),
+            text: "The Rhai language (ganbook's functions: :help)".into(),
             url: "https://rhai.rs/book/".into(),
         }],
         debugger: false,
@@ -162,17 +163,22 @@ impl Sockets {
             }
         });
 
+        // requests read while aborting, to be served after the failed cell's reply
+        let mut deferred: VecDeque<JupyterMessage> = VecDeque::new();
         loop {
-            let msg = match shell_in.read().await {
-                Ok(m) => m,
-                Err(e) if is_bad_message(&e) => {
-                    log.say(&format!("shell: message refused: {}", refusal(&e)));
-                    continue;
-                }
-                Err(e) => {
-                    log.say(&format!("shell socket failed: {e}"));
-                    return Err(e);
-                }
+            let msg = match deferred.pop_front() {
+                Some(m) => m,
+                None => match shell_in.read().await {
+                    Ok(m) => m,
+                    Err(e) if is_bad_message(&e) => {
+                        log.say(&format!("shell: message refused: {}", refusal(&e)));
+                        continue;
+                    }
+                    Err(e) => {
+                        log.say(&format!("shell socket failed: {e}"));
+                        return Err(e);
+                    }
+                },
             };
             let _ = iopub_tx.send(Status::busy().as_child_of(&msg));
             let reply = if let JupyterMessageContent::KernelInfoRequest(_) = &msg.content {
@@ -184,12 +190,48 @@ impl Sockets {
                 }
                 rx.await.ok().flatten()
             };
+            if let Some(r) = &reply
+                && stops_the_queue(&msg, r)
+            {
+                // "Run All" sent the cells below at once: a failed cell stops them, as
+                // ipykernel does (each gets an `aborted` reply), before its own reply goes
+                let mut aborted = Vec::new();
+                while let Ok(Ok(queued)) =
+                    tokio::time::timeout(Duration::from_millis(5), shell_in.read()).await
+                {
+                    if let JupyterMessageContent::ExecuteRequest(_) = &queued.content {
+                        aborted.push(queued);
+                    } else {
+                        deferred.push_back(queued);
+                    }
+                }
+                for queued in aborted {
+                    let _ = iopub_tx.send(Status::busy().as_child_of(&queued));
+                    let abort = ExecuteReply {
+                        status: ReplyStatus::Aborted,
+                        ..Default::default()
+                    };
+                    shell_out
+                        .send(JupyterMessage::new(abort, Some(&queued)))
+                        .await?;
+                    let _ = iopub_tx.send(Status::idle().as_child_of(&queued));
+                }
+            }
             if let Some(r) = reply {
                 shell_out.send(r).await?;
             }
             let _ = iopub_tx.send(Status::idle().as_child_of(&msg));
         }
     }
+}
+
+/// Whether a reply is a failed cell's whose request asked to stop the queue on an error.
+fn stops_the_queue(request: &JupyterMessage, reply: &JupyterMessage) -> bool {
+    let stop = matches!(&request.content,
+        JupyterMessageContent::ExecuteRequest(r) if r.stop_on_error && !r.silent);
+    let failed = matches!(&reply.content,
+        JupyterMessageContent::ExecuteReply(r) if r.status == ReplyStatus::Error);
+    stop && failed
 }
 
 /// Why a message was refused, in words (a bad signature's own error says only "Unspecified").

@@ -89,6 +89,7 @@ impl Executor {
         let out_dir = self.repl.ctx.out_dir().to_path_buf();
         let before = html::images(&out_dir);
         let outcome = self.run(&req.code);
+        self.repl.ctx.end_status_line();
         self.capture.flush();
         let after = html::images(&out_dir);
         let mut written: Vec<_> = after

@@ -125,9 +125,9 @@ impl Notebook {
             .to_path_buf();
         engine.set_module_resolver(Resolver::sandboxed(&dir, ctx.sandbox().clone()));
         let printed = Arc::new(Mutex::new(String::new()));
-        let p = printed.clone();
+        let (p, c) = (printed.clone(), ctx.clone());
         engine.on_print(move |s| {
-            println!("{s}");
+            c.print_line(s);
             let mut out = p.lock().unwrap_or_else(|e| e.into_inner());
             out.push_str(s);
             out.push('\n');

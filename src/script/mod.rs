@@ -75,6 +75,8 @@ pub fn engine(ctx: &Arc<RunState>) -> Engine {
     e.set_max_string_size(64 << 20);
     e.set_max_array_size(16 << 20);
     e.set_max_map_size(1 << 20);
+    let c = ctx.clone();
+    e.on_print(move |s| c.print_line(s));
     let flag = ctx.interrupt_flag();
     e.on_progress(move |_| {
         flag.load(std::sync::atomic::Ordering::Relaxed)

@@ -92,6 +92,27 @@ fn comment(text: &str) -> String {
         .collect()
 }
 
+/// A code cell as script lines: a cell of `:` commands (the REPL's and the kernel's, such as
+/// `:vars`) as comments, and a cell ending in a bare value (Jupyter shows it as the cell's
+/// result) closed with `;`, so that the next cell's code does not run into it.
+fn statements(code: &str) -> String {
+    if code.trim_start().starts_with(':') {
+        return comment(code);
+    }
+    let code = code.trim_end();
+    let last = code
+        .lines()
+        .rev()
+        .map(|l| l.split("//").next().unwrap_or_default().trim_end())
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if last.is_empty() || last.ends_with(';') || last.ends_with('}') {
+        format!("{code}\n")
+    } else {
+        format!("{code}\n;\n")
+    }
+}
+
 /// The script of a notebook's cells.
 fn script(cells: &[Cell]) -> String {
     let mut out = String::new();
@@ -115,10 +136,7 @@ fn script(cells: &[Cell]) -> String {
                     Some(t) if !t.is_empty() => out += &format!("// %% {t}\n"),
                     _ => out += "// %%\n",
                 }
-                out += &code;
-                if !code.ends_with('\n') {
-                    out.push('\n');
-                }
+                out += &statements(&code);
             }
             Cell::Markdown { source, .. } if !seen_code => {
                 let is_title = heading(source).is_some()
@@ -151,6 +169,19 @@ mod tests {
         format!(
             r#"{{"cell_type": "code", "id": "{id}", "metadata": {{}}, "execution_count": null, "outputs": [], "source": {text:?}}}"#
         )
+    }
+
+    #[test]
+    fn a_cell_ending_in_a_value_or_a_command_still_runs_as_a_script() {
+        assert_eq!(statements("let G = 1;\nG\n"), "let G = 1;\nG\n;\n");
+        assert_eq!(statements("G // the model"), "G // the model\n;\n");
+        assert_eq!(statements("G\n// the model"), "G\n// the model\n;\n");
+        assert_eq!(
+            statements("if a { 1 } else { 2 }"),
+            "if a { 1 } else { 2 }\n"
+        );
+        assert_eq!(statements("let a = 1;  \n\n"), "let a = 1;\n");
+        assert_eq!(statements(":vars\n:help grid"), "// :vars\n// :help grid\n");
     }
 
     #[test]

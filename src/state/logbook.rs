@@ -34,8 +34,10 @@ pub struct Logbook {
     /// Rewrite the status line in place (`\r`) even when stdout is not a terminal: a Jupyter
     /// cell's output renders `\r` as a terminal does (the kernel sets it).
     pub in_place: bool,
-    /// Length of the last in-place line, to blank what a shorter one leaves.
+    /// Length of the open status line (0: none is open), to blank what a shorter one leaves.
     last_len: usize,
+    /// How many rows the status line has shown, so its end can show the newest.
+    shown_rows: usize,
 }
 
 impl Logbook {
@@ -222,6 +224,7 @@ impl Logbook {
         for (k, v) in &last.values {
             line += &format!(" {k} {}", short(*v));
         }
+        self.shown_rows = self.rows.len();
         let mut out = std::io::stdout().lock();
         if self.in_place {
             // no ANSI erase (a notebook would show it): pad over the longer line before
@@ -245,13 +248,29 @@ impl Logbook {
         let _ = out.flush();
     }
 
-    /// Ends the status line (a newline on a terminal) and writes the files.
-    pub fn finish(&mut self) -> Result<()> {
-        let tty = self.in_place || std::io::stdout().is_terminal();
-        if !self.quiet && self.last_len > 0 && tty {
+    /// Ends an open status line with a newline, so that what is printed next starts a line
+    /// of its own (the status line then continues below it).
+    pub fn break_status_line(&mut self) {
+        if self.last_len > 0 {
             println!();
+            self.last_len = 0;
         }
-        self.last_len = 0;
+    }
+
+    /// Ends the status line showing the newest row (the throttle may have skipped it): at the
+    /// end of a run or of a notebook cell.
+    pub fn end_status_line(&mut self) {
+        let tty = self.in_place || std::io::stdout().is_terminal();
+        if !self.quiet && tty && self.rows.len() > self.shown_rows {
+            self.last_print = None;
+            self.status(Instant::now());
+        }
+        self.break_status_line();
+    }
+
+    /// Ends the status line and writes the files.
+    pub fn finish(&mut self) -> Result<()> {
+        self.end_status_line();
         self.flush()
     }
 }

@@ -165,6 +165,17 @@ impl RunState {
         self.changing().log.quiet = true;
     }
 
+    /// What a script's `print` does: a line on stdout, below the status line if one is open.
+    pub fn print_line(&self, text: &str) {
+        self.with_log(|l| l.break_status_line());
+        println!("{text}");
+    }
+
+    /// Ends the status line with the newest values (a notebook cell's end).
+    pub fn end_status_line(&self) {
+        self.with_log(|l| l.end_status_line());
+    }
+
     /// Rewrites the status line in place with `\r` (a Jupyter cell's output renders it).
     pub fn set_status_in_place(&self) {
         self.changing().log.in_place = true;

@@ -132,8 +132,24 @@ def session():
     seen["complete_code"] = shell_request(kc, lambda: kc.is_complete("let v = [1, 2];"))
     seen["invalid"] = shell_request(kc, lambda: kc.is_complete("let = 3;"))
     seen["timed"] = execute(kc, ":time matmul(randn([8, 8]), randn([8, 8]))")
+    seen["printing"] = execute(
+        kc, "for i in 0..3 {\n    log(i, #{ x: 1.0 * i });\n    print(`printed ${i}`);\n}"
+    )
+    seen["past_total"] = execute(kc, "for i in 0..400 {\n    log(i, #{ x: 1.0 * i });\n}")
+    seen["run_all"] = run_all(kc, ["let q = 1;", "nope();", "let r = 2;", "q"])
+    seen["after_abort"] = execute(kc, "r")
     stop(km, kc, seen)
     return seen
+
+
+def run_all(kc, cells):
+    """Sends cells at once, as "Run All" does, and returns their replies' statuses."""
+    ids = [kc.execute(c) for c in cells]
+    replies = {}
+    while len(replies) < len(ids):
+        msg = kc.get_shell_msg(timeout=60)
+        replies[msg["parent_header"]["msg_id"]] = msg["content"]["status"]
+    return [replies[i] for i in ids]
 
 
 def panic():
