@@ -7,7 +7,7 @@
 
 pub use ganbook_core::{
     bail, checkpoint, data, device, err, error, files, heap, interop, map_rank, memory_limit,
-    metrics, nn, rng, sandbox, tensor, threads, viz, with_rank,
+    metrics, nn, rng, sandbox, tensor, tfevents, threads, viz, with_rank,
 };
 
 pub mod bench;

@@ -13,6 +13,7 @@ const FLOORS: &[(&str, u32)] = &[
     // ground floor: errors, files, the process's settings
     ("error", 0),
     ("files", 0),
+    ("tfevents", 0),
     ("heap", 0),
     ("threads", 0),
     ("memory_limit", 0),

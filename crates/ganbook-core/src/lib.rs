@@ -2,8 +2,8 @@
 //! plots. It knows nothing of the scripting language: this crate does not depend on rhai, so
 //! the compiler keeps that promise (ARCHITECTURE.md has the picture).
 //!
-//! Ground floor: `error`, `files`, `device`, `rng`, `memory_limit`, `heap`, `threads`,
-//! `sandbox`. Above it: `tensor`, then `nn`, `data`, `checkpoint`, `interop`, `metrics`, `viz`.
+//! Ground floor: `error`, `files`, `tfevents` (TensorBoard event files), `device`, `rng`,
+//! `memory_limit`, `heap`, `threads`, `sandbox`. Above it: `tensor`, then `nn`, `data`, `checkpoint`, `interop`, `metrics`, `viz`.
 
 pub mod checkpoint;
 pub mod data;
@@ -18,5 +18,6 @@ pub mod nn;
 pub mod rng;
 pub mod sandbox;
 pub mod tensor;
+pub mod tfevents;
 pub mod threads;
 pub mod viz;

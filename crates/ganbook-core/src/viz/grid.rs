@@ -77,5 +77,5 @@ pub fn render(t: &DynTensor, opts: &GridOptions) -> Result<RgbImage> {
 
 /// Writes the grid to `path` as PNG (atomically: a reader never sees half a file).
 pub fn save(t: &DynTensor, path: &Path, opts: &GridOptions) -> Result<()> {
-    super::save_png(&render(t, opts)?, path)
+    super::save_png(&render(t, opts)?, path).map(drop)
 }
