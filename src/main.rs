@@ -59,6 +59,10 @@ enum Command {
         /// `resume(#{G: G, ...})` restores it and returns the step to start from.
         #[arg(long, conflicts_with = "watch")]
         resume: bool,
+        /// Write no TensorBoard events file (by default every `log` row and saved image also
+        /// goes to events.out.tfevents.* in the run folder).
+        #[arg(long = "no-tensorboard")]
+        no_tensorboard: bool,
     },
     /// Parse a script and report syntax errors with line:column; runs nothing.
     Check { script: PathBuf },
@@ -143,6 +147,7 @@ fn main() {
             max_memory,
             stop_on_nan,
             resume,
+            no_tensorboard,
         }) => {
             let max_memory = match max_memory.map(|m| ganbook::memory_limit::parse(&m)) {
                 None => None,
@@ -163,6 +168,7 @@ fn main() {
                 max_memory,
                 stop_on_nan,
                 resume,
+                tensorboard: !no_tensorboard,
             };
             if watch {
                 notebook::watch::watch(opts)

@@ -14,6 +14,17 @@ fn frames(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("frames")).map_or(0, |d| d.count())
 }
 
+/// The TensorBoard event files in a folder.
+fn event_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().contains("tfevents"))
+        })
+        .count()
+    })
+}
+
 #[test]
 fn a_new_run_moves_the_previous_one_aside() {
     let d = temp_dir("move-aside");
@@ -47,6 +58,11 @@ fn a_new_run_moves_the_previous_one_aside() {
         "a file the user put there is moved too, not lost"
     );
     assert!(!out.join("notes.txt").exists());
+    assert_eq!(
+        (event_files(&out), event_files(&moved)),
+        (1, 1),
+        "one events file each"
+    );
     assert_eq!(run_json(&out)["params"]["used"]["n"], 2);
     assert_eq!(run_json(&moved)["params"]["used"]["n"], 5);
 
@@ -82,6 +98,32 @@ fn resume_keeps_the_run_folder() {
     assert!(!text(&o.stderr).contains("moved"));
     assert!(out.join("notes.txt").exists() && !out.join("previous").exists());
     assert_eq!(run_json(&out)["resumed_from"], 1);
+    assert_eq!(
+        event_files(&out),
+        2,
+        "the first attempt's events file and the resumed one's"
+    );
+}
+
+#[test]
+fn a_folder_holding_only_an_events_file_is_a_run_folder() {
+    // as a run killed at its start leaves it (it writes its events file first)
+    let d = temp_dir("events-only");
+    let script = d.join("frames.rhai");
+    std::fs::write(&script, FRAMES).unwrap();
+    let out = d.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("events.out.tfevents.1796000000.host"), b"").unwrap();
+    let (o, _) = run_file(&script, &out, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("moved the previous run"));
+    let previous = std::fs::read_dir(out.join("previous"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(event_files(&previous.path()), 1);
+    assert_eq!(event_files(&out), 1);
 }
 
 #[test]

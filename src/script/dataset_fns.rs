@@ -8,7 +8,7 @@ use crate::data::dataset::Dataset;
 use crate::error::Result;
 use crate::state::RunState;
 use crate::tensor::DynTensor;
-use crate::viz::grid::{GridOptions, save};
+use crate::viz::grid::{GridOptions, render};
 use crate::{bail, err};
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
 use std::sync::Arc;
@@ -175,7 +175,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
                     ..Default::default()
                 };
                 let path = c.out_dir().join(format!("{name}.png"));
-                save(&tensor(v, &[n, ch, h, w])?, &path, &opts)?;
+                c.save_image(&render(&tensor(v, &[n, ch, h, w])?, &opts)?, &path)?;
                 Ok(path.display().to_string())
             })
         };

@@ -1,5 +1,6 @@
 //! What a run leaves to look at: `log`, `grid`, `plot_log`, `plot`, `hist`, `gif`,
 //! `interpolate`. Names are relative to the run folder; `samples/step` gets the step appended.
+//! Rows and images also go to the run's TensorBoard events file (through `RunState`).
 
 use super::convert::{Options, call, num};
 use super::def;
@@ -40,12 +41,7 @@ pub fn log(ctx: &RunState, step: INT, values: &Map, opts: &Map) -> Result<()> {
         .filter(|(_, x)| !x.is_finite())
         .cloned()
         .collect();
-    ctx.with_log(|book| {
-        if book.total.is_none() {
-            book.total = steps;
-        }
-        book.record(row)
-    })?;
+    ctx.log_row(row, steps)?;
     for (k, x) in bad {
         ctx.check_finite(&k, x, stop)?;
     }
@@ -70,7 +66,7 @@ fn grid(ctx: &RunState, t: &DynTensor, name: &str, m: &Map) -> Result<String> {
         )?,
         None => ctx.output_path(name, "samples", "png")?,
     };
-    viz::grid::save(t, &path, &opts)?;
+    ctx.save_image(&viz::grid::render(t, &opts)?, &path)?;
     Ok(path.display().to_string())
 }
 
@@ -109,7 +105,7 @@ fn plot_log(ctx: &RunState, keys: &Array, name: &str, m: &Map) -> Result<String>
         markers: markers(&o)?,
     };
     let path = ctx.output_path(name, "plots", "png")?;
-    viz::save_png(&viz::plot::lines(&series, &opts)?, &path)?;
+    ctx.save_image(&viz::plot::lines(&series, &opts)?, &path)?;
     Ok(path.display().to_string())
 }
 
@@ -150,7 +146,7 @@ fn plot(ctx: &RunState, data: &Map, name: &str, m: &Map) -> Result<String> {
         markers: markers(&o)?,
     };
     let path = ctx.output_path(name, "plots", "png")?;
-    viz::save_png(&viz::plot::lines(&series, &opts)?, &path)?;
+    ctx.save_image(&viz::plot::lines(&series, &opts)?, &path)?;
     Ok(path.display().to_string())
 }
 
@@ -259,7 +255,7 @@ fn interpolate(
         ..GridOptions::default()
     };
     let path = ctx.output_path(name, "samples", "png")?;
-    viz::grid::save(&imgs, &path, &opts)?;
+    ctx.save_image(&viz::grid::render(&imgs, &opts)?, &path)?;
     Ok(path.display().to_string())
 }
 
@@ -336,7 +332,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
             call("hist", || {
                 let vals: Vec<f64> = t.to_vec().iter().map(|&v| v as f64).collect();
                 let path = c.output_path(name, "plots", "png")?;
-                viz::save_png(
+                c.save_image(
                     &viz::plot::hist(&vals, 50, &title(&Map::new(), name))?,
                     &path,
                 )?;

@@ -10,7 +10,7 @@ use crate::state::RunState;
 use crate::tensor::DynTensor;
 use crate::viz::frame::{self, Views};
 use crate::viz::scatter::{self, Point, Scatter};
-use crate::{bail, err, viz};
+use crate::{bail, err};
 use rhai::{Engine, Map};
 use std::sync::{Arc, Mutex};
 
@@ -91,7 +91,7 @@ fn scatter2d(
         title: frame::frame_title(m.get("title").map(|t| t.to_string()), name, step),
     };
     let path = ctx.output_path(name, "samples", "png")?;
-    viz::save_png(&scatter::render(&picture)?, &path)?;
+    ctx.save_image(&scatter::render(&picture)?, &path)?;
     Ok(path.display().to_string())
 }
 

@@ -2,8 +2,9 @@
 //! (`run`, `run --watch`, the REPL, and the next ones: a Jupyter kernel, a live page).
 //! [`Session::open`] does the whole set-up in one place: `--set` values parsed and checked
 //! against the script, the device started, the run folder made ready, the file sandbox, the
-//! memory limit, NaN policy, seed, `--resume`, the crash record, Ctrl-C. The session owns the
-//! run's [`RunState`], gives the front end a script engine bound to it, and writes run.json.
+//! memory limit, NaN policy, seed, `--resume`, the TensorBoard events file, the crash record,
+//! Ctrl-C. The session owns the run's [`RunState`], gives the front end a script engine bound
+//! to it, and writes run.json.
 //!
 //! What stays process-wide, and why: the device (burn's device handles and the tensors made
 //! on them are the process's), the random generators (`seed(n)` must reach every layer's
@@ -64,6 +65,9 @@ impl Session {
         };
         if let Some(s) = opts.seed {
             state.set_seed(s);
+        }
+        if opts.tensorboard {
+            state.open_events()?;
         }
         let started = Started::now(opts.script.display().to_string(), resumed_from);
         crate::crash_guard::arm(&opts.device, Some((&out_dir, started.fixed_fields())));
@@ -147,7 +151,8 @@ impl Session {
     }
 
     /// The end of a plain run: warns about `--set` values the script never read and an
-    /// unused `--resume`, writes the metrics files a last time, then run.json.
+    /// unused `--resume`, writes the metrics files a last time (and the hparams, if the script
+    /// read more params since they went to the events file), then run.json.
     pub fn finish(&self, source: &str, status: &str, error: Option<&str>) -> Result<()> {
         for k in self.state.unread_sets() {
             eprintln!("warning: --set {k} was never read by the script (no param(\"{k}\", ...))");
@@ -160,6 +165,7 @@ impl Session {
         if let Err(e) = self.state.with_log(|l| l.finish()) {
             eprintln!("error: {e}");
         }
+        self.state.finish_events();
         self.write_record(source, status, error)
     }
 }

@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub stop_on_nan: bool,
     /// Continue from the run folder's checkpoint "last" (`--resume`).
     pub resume: bool,
+    /// Write a TensorBoard events file into the run folder (off: `--no-tensorboard`).
+    pub tensorboard: bool,
 }
 
 impl RunOptions {
@@ -40,6 +42,7 @@ impl RunOptions {
             max_memory: None,
             stop_on_nan: false,
             resume: false,
+            tensorboard: true,
         }
     }
 

@@ -12,7 +12,9 @@ use std::time::SystemTime;
 /// The folder inside a run folder that keeps earlier runs.
 pub const PREVIOUS: &str = "previous";
 
-/// What ganbook writes into every run folder: a folder holding one of these is a run folder.
+/// What ganbook writes into every run folder: a folder holding one of these, or a TensorBoard
+/// events file (`events.out.tfevents.*`: every run writes one unless `--no-tensorboard`), is
+/// a run folder.
 const MARKS: &[&str] = &[
     "run.json",
     "metrics.jsonl",
@@ -20,6 +22,15 @@ const MARKS: &[&str] = &[
     "checkpoints",
     PREVIOUS,
 ];
+
+/// Whether `dir` holds what a ganbook run writes.
+fn is_run_folder(dir: &Path, entries: &[PathBuf]) -> bool {
+    MARKS.iter().any(|m| dir.join(m).exists())
+        || entries.iter().any(|p| {
+            p.file_name()
+                .is_some_and(|n| crate::tfevents::is_event_file(&n.to_string_lossy()))
+        })
+}
 
 /// Creates `out_dir`, or empties it for a new run by moving its content into
 /// `previous/<time>/`, which it returns. `chosen`: the user named the folder (`--out`), so
@@ -51,7 +62,7 @@ pub fn prepare(out_dir: &Path, chosen: bool, script: &Path) -> Result<Option<Pat
             out_dir.join("run").display()
         ));
     }
-    if chosen && !MARKS.iter().any(|m| out_dir.join(m).exists()) {
+    if chosen && !is_run_folder(out_dir, &entries) {
         return Err(err!(
             "--out {shown}: the folder is not empty and holds no ganbook run (no run.json, metrics.jsonl or index.html); give a new or empty folder"
         ));

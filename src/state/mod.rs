@@ -1,9 +1,10 @@
 //! What a run keeps while it runs: the `--set` values and the params the script read, its
-//! results, seed and step, the metrics logbook, the NaN/Inf record and the resume
-//! bookkeeping; run.json is written from here (record.rs). One [`RunState`] per run, shared
+//! results, seed and step, the metrics logbook, the TensorBoard events file, the NaN/Inf
+//! record and the resume bookkeeping; run.json is written from here (record.rs). One [`RunState`] per run, shared
 //! (behind an `Arc`) by the session that opened it and the script functions that fill it.
 //! Nothing here knows the scripting language.
 
+pub mod events;
 pub mod logbook;
 pub mod nan;
 pub mod record;
@@ -43,6 +44,8 @@ struct Changing {
     /// The step of the last `log(step, ...)` (or of a loaded checkpoint).
     step: Option<i64>,
     log: Logbook,
+    /// The TensorBoard events file (None: not opened, `--no-tensorboard`, or failed).
+    events: Option<events::Events>,
     nan: NanRecord,
     /// `--stop-on-nan`: the first NaN/Inf loss or logged value stops the run.
     stop_on_nan: bool,
@@ -153,6 +156,18 @@ impl RunState {
 
     pub fn set_step(&self, step: Option<i64>) {
         self.changing().step = step;
+    }
+
+    /// Records one `log` row: in the TensorBoard events file when one is open, then in the
+    /// logbook (metrics files, status line). `total`: the run's steps, for the progress bar,
+    /// taken from the first row that knows it.
+    pub fn log_row(&self, row: Row, total: Option<i64>) -> crate::error::Result<()> {
+        let mut c = self.changing();
+        self.log_events(&mut c, &row);
+        if c.log.total.is_none() {
+            c.log.total = total;
+        }
+        c.log.record(row)
     }
 
     /// Runs `f` on the metrics logbook. `f` must not call back into this state.

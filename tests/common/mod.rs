@@ -154,3 +154,26 @@ pub fn jupyter_python() -> Option<PathBuf> {
     }
     Some(python)
 }
+
+/// The Python that has TensorBoard's readers (`tbparse`, `tensorboard`, Pillow with it):
+/// `GANBOOK_TB_PYTHON` (.ci/run sets it to its cached venv), else the venv .ci/run makes at
+/// `~/.cache/ganbook-venv-tb`. None where neither works: the TensorBoard tests that read
+/// event files skip, with a note.
+pub fn tensorboard_python() -> Option<PathBuf> {
+    let from_env = std::env::var_os("GANBOOK_TB_PYTHON").map(PathBuf::from);
+    let default = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/ganbook-venv-tb/bin/python"));
+    let python = from_env.or(default)?;
+    let ok = Command::new(&python)
+        .args(["-c", "import tbparse, tensorboard, PIL"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "{}: no tbparse/tensorboard: TensorBoard reading test skipped",
+            python.display()
+        );
+        return None;
+    }
+    Some(python)
+}
