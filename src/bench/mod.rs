@@ -13,6 +13,7 @@ pub mod probe;
 pub mod script_step;
 pub mod soak;
 pub mod steps;
+pub mod tfevents;
 
 use crate::bail;
 use crate::error::Result;
@@ -93,6 +94,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "probe",
         "training the built-in digits and faces probes from scratch, with held-out accuracy",
         probe::run,
+    ),
+    (
+        "tfevents",
+        "TensorBoard events file: per log call of 8 scalars (writer alone; a run's log with and without it) and per sample-grid image (vs its PNG encoding)",
+        tfevents::run,
     ),
     (
         "inception",
