@@ -1,6 +1,7 @@
 //! `ganbook bench kernel`: the Jupyter kernel as a notebook user meets it, timed from
 //! jupyter_client's side (benches/kernel.py): start to the first kernel_info reply, a `1+1`
-//! cell's round trip, and a DCGAN-32 training step per cell, against the same step run in
+//! cell's round trip (jupyter_client; nbclient: per cell of a 101-cell notebook), and a
+//! DCGAN-32 training step per cell, against the same step run in
 //! process as `ganbook run` runs it (half the in-process steps before the kernel's, half
 //! after, so that the machine's noise hits both). Needs a Python with jupyter_client:
 //! `GANBOOK_JUPYTER_PYTHON`, else the venv .ci/run makes at ~/.cache/ganbook-venv-jupyter.
@@ -108,6 +109,11 @@ pub fn run(s: &Settings) -> Result<()> {
     report(
         "kernel_cell_1_plus_1",
         &mut numbers(&measured, "round_trip_ms"),
+        "",
+    );
+    report(
+        "kernel_cell_1_plus_1_nbclient",
+        &mut numbers(&measured, "nbclient_cell_ms"),
         "",
     );
     let run_ms = report("dcgan32_step_in_process", &mut here, "");
