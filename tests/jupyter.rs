@@ -344,6 +344,22 @@ fn kernel_install_writes_a_kernelspec_with_logos() {
         argv[1..],
         ["kernel", "--device", "cpu", "-f", "{connection_file}"]
     );
+    // a device this build cannot open is refused now, not when Jupyter starts the kernel
+    let o = ganbook(&[
+        "kernel",
+        "install",
+        "--prefix",
+        dir.to_str().unwrap(),
+        "--device",
+        "tpu",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("unknown device 'tpu'"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!dir.join("share/jupyter/kernels/ganbook-tpu").exists());
     for logo in ["logo-32x32.png", "logo-64x64.png"] {
         let png = image::open(spec.join(logo)).unwrap();
         let side = if logo.contains("32") { 32 } else { 64 };

@@ -64,6 +64,7 @@ pub fn install(place: &Place, device: &str) -> Result<PathBuf> {
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| crate::err!("cannot find the ganbook program's path: {e}"))?;
+    crate::device::check_built(device)?;
     let (name, display_name) = names(device);
     let dir = data_dir(place)?.join("kernels").join(&name);
     std::fs::create_dir_all(&dir)

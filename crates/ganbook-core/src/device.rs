@@ -72,22 +72,39 @@ fn open(name: &str) -> Result<Device> {
         "vulkan" => Device::vulkan(burn::tensor::DeviceKind::default()),
         #[cfg(feature = "cuda")]
         "cuda" => Device::cuda(0usize),
-        other => {
-            return match DEVICES.iter().find(|(n, _)| *n == other) {
-                Some((_, feature)) => Err(err!(
-                    "device '{other}' is not compiled into this ganbook: rebuild with `cargo build --release --features {feature}`"
-                )),
-                None => {
-                    let names: Vec<_> = DEVICES.iter().map(|(n, _)| *n).collect();
-                    bail!(
-                        "unknown device '{other}': choose one of {}",
-                        names.join(", ")
-                    )
-                }
-            };
-        }
+        other => return Err(not_built(other)),
     };
     Ok(device.autodiff())
+}
+
+/// Checks that `name` is a device this ganbook was built with, without starting it (for a
+/// kernelspec that will start it later).
+pub fn check_built(name: &str) -> Result<()> {
+    let built = match name {
+        "cpu" | "flex" => true,
+        "ndarray" => cfg!(feature = "ndarray"),
+        "wgpu" | "gpu" => cfg!(feature = "wgpu"),
+        "vulkan" => cfg!(feature = "vulkan"),
+        "cuda" => cfg!(feature = "cuda"),
+        _ => false,
+    };
+    if built { Ok(()) } else { Err(not_built(name)) }
+}
+
+/// Why `name` cannot be opened: unknown, or a feature this build lacks.
+fn not_built(name: &str) -> crate::error::Error {
+    match DEVICES.iter().find(|(n, _)| *n == name) {
+        Some((_, feature)) => err!(
+            "device '{name}' is not compiled into this ganbook: rebuild with `cargo build --release --features {feature}`"
+        ),
+        None => {
+            let names: Vec<_> = DEVICES.iter().map(|(n, _)| *n).collect();
+            err!(
+                "unknown device '{name}': choose one of {}",
+                names.join(", ")
+            )
+        }
+    }
 }
 
 /// Runs one small kernel on a GPU device and reads its result back: wgpu and cubecl start the
