@@ -53,7 +53,21 @@ impl SweepRecord {
                 dir.display()
             )
         })?;
-        serde_json::from_str(&text).map_err(|e| err!("{}: damaged: {e}", path.display()))
+        let rec: SweepRecord =
+            serde_json::from_str(&text).map_err(|e| err!("{}: damaged: {e}", path.display()))?;
+        if rec.grid.is_empty() {
+            return Err(err!("{}: damaged: the grid is empty", path.display()));
+        }
+        if let Some(row) = rec.points.iter().find(|r| r.values.len() != rec.grid.len()) {
+            return Err(err!(
+                "{}: damaged: point {} has {} values for {} grid params",
+                path.display(),
+                row.name,
+                row.values.len(),
+                rec.grid.len()
+            ));
+        }
+        Ok(rec)
     }
 
     /// Writes `<dir>/sweep.json` atomically.
