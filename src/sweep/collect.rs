@@ -1,7 +1,7 @@
 //! `ganbook sweep --collect DIR`: from whatever has finished, `results.csv` (each point's
 //! grid values, status, wall time and every `result(...)`), the same table on stdout, and the
-//! plots of `plots.rs`. Each point's status is read afresh from its run.json (a point with none
-//! is `pending`), and sweep.json's rows are brought up to date.
+//! plots of `plots.rs`. Each point's status is read afresh from its run.json (for a point with
+//! none see [`without_record`]), and sweep.json's rows are brought up to date.
 
 use super::record::{self, SweepRecord};
 use crate::error::Result;
@@ -21,15 +21,14 @@ pub struct Collected {
 pub fn collect(dir: &Path) -> Result<Vec<Collected>> {
     let mut rec = SweepRecord::load(dir)?;
     let mut points = Vec::new();
-    for row in &mut rec.points {
+    for (k, row) in rec.points.iter_mut().enumerate() {
         let info = record::run_info(&dir.join(&row.name))?;
         let status = match &info {
             Some(i) => i.status.clone(),
-            None if row.status == "running" || row.status == "pending" => "pending".into(),
-            None => row.status.clone(),
+            None => without_record(dir, &rec.slurm_jobs, k, row),
         };
+        row.status.clone_from(&status);
         if let Some(i) = &info {
-            row.status = i.status.clone();
             row.wall_time_s = i.wall_time_s;
             row.error = i.error.clone();
         }
@@ -64,6 +63,24 @@ pub fn collect(dir: &Path) -> Result<Vec<Collected>> {
         dir.join("plots").display()
     );
     Ok(points)
+}
+
+/// The status of point `i`, which has no run.json: `cancelled` when the newest Slurm array's
+/// output for it says so, `unfinished` when its run folder exists (running, or stopped before
+/// it could write run.json), else what sweep.json says (`pending` when it never started).
+fn without_record(dir: &Path, jobs: &[String], i: usize, row: &super::record::PointRow) -> String {
+    let slurm_out = jobs
+        .last()
+        .and_then(|job| std::fs::read_to_string(dir.join(format!("slurm-{job}_{i}.out"))).ok());
+    if slurm_out.is_some_and(|t| t.contains("CANCELLED")) {
+        "cancelled".into()
+    } else if dir.join(&row.name).exists() {
+        "unfinished".into()
+    } else if row.status == "running" {
+        "pending".into()
+    } else {
+        row.status.clone()
+    }
 }
 
 /// The names of every result any point recorded, in order of first appearance.
