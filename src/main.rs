@@ -79,10 +79,10 @@ enum Command {
         /// --set NAME=VALUE for every point; repeatable.
         #[arg(long = "set", value_name = "NAME=VALUE")]
         sets: Vec<String>,
-        /// Points run at once (their threads split the CPU between them); with --slurm, the
-        /// array's limit of tasks at once.
-        #[arg(long, default_value_t = 1)]
-        jobs: usize,
+        /// Points run at once (default 1; their threads split the CPU between them); with
+        /// --slurm, the array's limit of tasks at once (default: none).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
         /// The sweep's folder name under outputs/sweeps/ (default: SCRIPT's stem and a hash
         /// of the grid).
         #[arg(long)]
@@ -237,7 +237,7 @@ fn main() {
                 grid,
                 sets,
                 device,
-                jobs,
+                jobs: jobs.map(|j| j as usize),
                 name,
                 slurm,
                 slurm_opts,

@@ -313,6 +313,14 @@ fn slurm_dry_run_writes_one_array_whose_tasks_run_their_points() {
     let said = common::text(&out.stdout);
     assert!(said.contains("1 of 4 points ok"), "{said}");
     assert_eq!(said.matches("  pending").count(), 3, "{said}");
+
+    // without --jobs the array has no limit of tasks at once
+    let mut args = vec!["sweep", "tiny.rhai", "--slurm", "--dry-run"];
+    args.extend(GRID);
+    let out = ganbook_in(&d, &args);
+    assert!(out.status.success(), "{}", say(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\n#SBATCH --array=0-3\n"), "{text}");
 }
 
 #[test]

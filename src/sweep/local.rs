@@ -23,7 +23,6 @@ pub fn threads_per_job(jobs: usize) -> usize {
 /// many points failed.
 pub fn run(dir: &Path, rec: SweepRecord, jobs: usize) -> Result<usize> {
     let exe = std::env::current_exe().map_err(|e| err!("cannot find the ganbook binary: {e}"))?;
-    let threads = threads_per_job(jobs);
     let mut queue = VecDeque::new();
     for (i, row) in rec.points.iter().enumerate() {
         match record::todo(&dir.join(&row.name))? {
@@ -32,11 +31,13 @@ pub fn run(dir: &Path, rec: SweepRecord, jobs: usize) -> Result<usize> {
         }
     }
     let total = queue.len();
+    let jobs = jobs.clamp(1, total.max(1));
+    let threads = threads_per_job(jobs);
     println!(
         "sweep {}: {total} of {} points to run, {} at a time, {threads} thread(s) each",
         rec.name,
         rec.points.len(),
-        jobs.max(1).min(total.max(1))
+        jobs
     );
     std::fs::create_dir_all(dir.join("logs"))?;
     let shared = Mutex::new((rec, queue, 0usize, 0usize)); // record, queue, done, failed

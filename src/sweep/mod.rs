@@ -30,8 +30,9 @@ pub struct SweepOptions {
     /// `--set NAME=VALUE` for every point.
     pub sets: Vec<String>,
     pub device: String,
-    /// Points run at once (locally), or the array's `%M` (Slurm).
-    pub jobs: usize,
+    /// Points run at once (locally; default 1), or the array's `%M` (Slurm; default: no
+    /// limit).
+    pub jobs: Option<usize>,
     pub name: Option<String>,
     pub slurm: bool,
     pub slurm_opts: Vec<String>,
@@ -81,7 +82,7 @@ fn sweep_inner(opts: &SweepOptions) -> Result<usize> {
         );
         return Ok(0);
     }
-    let failed = local::run(&dir, rec, opts.jobs)?;
+    let failed = local::run(&dir, rec, opts.jobs.unwrap_or(1))?;
     collect::collect(&dir)?;
     Ok(failed)
 }

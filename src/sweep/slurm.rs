@@ -20,19 +20,20 @@ pub fn quote(s: &str) -> String {
 }
 
 /// The text of the array script: `exe` the ganbook binary, `dir` the sweep folder (both
-/// absolute), `jobs` how many tasks may run at once, `opts` the `--slurm-opt` strings (each
+/// absolute), `jobs` how many tasks may run at once (None: as many as Slurm will), `opts` the `--slurm-opt` strings (each
 /// split at white space into `#SBATCH` lines).
 pub fn script_text(
     rec: &SweepRecord,
     dir: &Path,
     exe: &Path,
-    jobs: usize,
+    jobs: Option<usize>,
     opts: &[String],
 ) -> String {
     let mut s = String::from("#!/bin/bash\n");
     let last = rec.points.len().saturating_sub(1);
     let _ = writeln!(s, "#SBATCH --job-name={}", rec.name);
-    let _ = writeln!(s, "#SBATCH --array=0-{last}%{}", jobs.max(1));
+    let limit = jobs.map(|m| format!("%{}", m.max(1))).unwrap_or_default();
+    let _ = writeln!(s, "#SBATCH --array=0-{last}{limit}");
     let _ = writeln!(s, "#SBATCH --output={}/slurm-%A_%a.out", dir.display());
     for o in opts.iter().flat_map(|o| o.split_whitespace()) {
         let _ = writeln!(s, "#SBATCH {o}");
@@ -73,7 +74,12 @@ pub fn script_text(
 }
 
 /// Writes the array script into the sweep folder; its path.
-pub fn write(rec: &SweepRecord, dir: &Path, jobs: usize, opts: &[String]) -> Result<PathBuf> {
+pub fn write(
+    rec: &SweepRecord,
+    dir: &Path,
+    jobs: Option<usize>,
+    opts: &[String],
+) -> Result<PathBuf> {
     let exe = std::env::current_exe().map_err(|e| err!("cannot find the ganbook binary: {e}"))?;
     let path = dir.join(SCRIPT);
     crate::files::write_atomic(&path, script_text(rec, dir, &exe, jobs, opts).as_bytes())?;
