@@ -19,3 +19,4 @@ pub mod run;
 pub mod script;
 pub mod session;
 pub mod state;
+pub mod sweep;

@@ -1,7 +1,7 @@
-//! The `ganbook` command line: REPL, run, check, bench.
+//! The `ganbook` command line: REPL, run, check, sweep, bench.
 
 use clap::{Parser, Subcommand};
-use ganbook::{bench, error, kernel, notebook, repl, run};
+use ganbook::{bench, error, kernel, notebook, repl, run, sweep};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -66,6 +66,48 @@ enum Command {
     },
     /// Parse a script and report syntax errors with line:column; runs nothing.
     Check { script: PathBuf },
+    /// Run a script at every point of a grid of --set values, into
+    /// outputs/sweeps/<name>/<point>/ (locally --jobs at a time, or as one Slurm job array);
+    /// `--collect DIR` writes results.csv and plots from what has finished.
+    Sweep {
+        #[arg(required_unless_present = "collect")]
+        script: Option<PathBuf>,
+        /// NAME=A,B,C or NAME=1..4 (integers, both ends included); repeatable: the points are
+        /// every combination. Each value is passed to its point as --set NAME=VALUE.
+        #[arg(long = "grid", value_name = "NAME=VALUES")]
+        grid: Vec<String>,
+        /// --set NAME=VALUE for every point; repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// Points run at once (default 1; their threads split the CPU between them); with
+        /// --slurm, the array's limit of tasks at once (default: none).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+        /// The sweep's folder name under outputs/sweeps/ (default: SCRIPT's stem and a hash
+        /// of the grid).
+        #[arg(long)]
+        name: Option<String>,
+        /// The device every point runs on (as `run --device`).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Write one sbatch job array script (sweep.sbatch) and submit it; print the job id.
+        #[arg(long)]
+        slurm: bool,
+        /// #SBATCH options for every task, e.g. "--gres=gpu:1 --time=2:00:00"; repeatable.
+        #[arg(
+            long = "slurm-opt",
+            value_name = "OPTIONS",
+            requires = "slurm",
+            allow_hyphen_values = true
+        )]
+        slurm_opts: Vec<String>,
+        /// With --slurm: write the script and print its path, submit nothing.
+        #[arg(long = "dry-run", requires = "slurm")]
+        dry_run: bool,
+        /// A sweep folder: write results.csv and plots from the points that have finished.
+        #[arg(long, value_name = "SWEEP_DIR", conflicts_with_all = ["script", "grid", "slurm"])]
+        collect: Option<PathBuf>,
+    },
     /// Run benchmarks (all, or those named): timings and ratios in `bench NAME ...` lines.
     Bench {
         names: Vec<String>,
@@ -177,6 +219,35 @@ fn main() {
             }
         }
         Some(Command::Check { script }) => run::check(&script),
+        Some(Command::Sweep {
+            script,
+            grid,
+            sets,
+            jobs,
+            name,
+            device,
+            slurm,
+            slurm_opts,
+            dry_run,
+            collect,
+        }) => match (collect, script) {
+            (Some(dir), _) => sweep::collect_command(&dir),
+            (None, Some(script)) => sweep::sweep(&sweep::SweepOptions {
+                script,
+                grid,
+                sets,
+                device,
+                jobs: jobs.map(|j| j as usize),
+                name,
+                slurm,
+                slurm_opts,
+                dry_run,
+            }),
+            (None, None) => {
+                eprintln!("error: `ganbook sweep` needs a SCRIPT (or --collect DIR)");
+                2
+            }
+        },
         Some(Command::Bench {
             names,
             steps,

@@ -35,6 +35,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("app:session", 6),
     ("app:run", 7),
     ("app:notebook", 7),
+    ("app:sweep", 7),
     ("app:repl", 7),
     ("app:kernel", 7),
     ("app:bench", 7),
