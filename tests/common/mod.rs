@@ -132,48 +132,47 @@ pub fn script_eval(out: &std::path::Path, src: &str) -> Result<rhai::Dynamic, St
     result
 }
 
-/// The Python that has Jupyter's client libraries (`jupyter_client`, `nbclient`, `nbformat`):
-/// `GANBOOK_JUPYTER_PYTHON` (.ci/run sets it to its cached venv), else the venv .ci/run makes
-/// at `~/.cache/ganbook-venv-jupyter`. None where neither exists: the Jupyter tests skip, with
-/// a note, as the Chromium ones do.
-pub fn jupyter_python() -> Option<PathBuf> {
-    let from_env = std::env::var_os("GANBOOK_JUPYTER_PYTHON").map(PathBuf::from);
-    let default = std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/ganbook-venv-jupyter/bin/python"));
+/// A Python for the tests that drive real outside components: `$env_var` (.ci/run sets it to
+/// its cached venv), else the venv .ci/run makes at `~/.cache/<venv>`; None (the test skips,
+/// with a note naming `what`) where neither can import `modules`.
+fn python_with(env_var: &str, venv: &str, modules: &str, what: &str) -> Option<PathBuf> {
+    let from_env = std::env::var_os(env_var).map(PathBuf::from);
+    let default = std::env::var_os("HOME").map(|h| {
+        PathBuf::from(h)
+            .join(".cache")
+            .join(venv)
+            .join("bin/python")
+    });
     let python = from_env.or(default)?;
     let ok = Command::new(&python)
-        .args(["-c", "import jupyter_client, nbclient, nbformat"])
+        .args(["-c", &format!("import {modules}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!(
-            "{}: no jupyter_client/nbclient/nbformat: Jupyter test skipped",
-            python.display()
-        );
+        eprintln!("{}: no {modules}: {what} skipped", python.display());
         return None;
     }
     Some(python)
 }
 
+/// The Python that has Jupyter's client libraries (`jupyter_client`, `nbclient`, `nbformat`):
+/// `GANBOOK_JUPYTER_PYTHON`, else `~/.cache/ganbook-venv-jupyter`.
+pub fn jupyter_python() -> Option<PathBuf> {
+    python_with(
+        "GANBOOK_JUPYTER_PYTHON",
+        "ganbook-venv-jupyter",
+        "jupyter_client, nbclient, nbformat",
+        "Jupyter test",
+    )
+}
+
 /// The Python that has TensorBoard's readers (`tbparse`, `tensorboard`, Pillow with it):
-/// `GANBOOK_TB_PYTHON` (.ci/run sets it to its cached venv), else the venv .ci/run makes at
-/// `~/.cache/ganbook-venv-tb`. None where neither works: the TensorBoard tests that read
-/// event files skip, with a note.
+/// `GANBOOK_TB_PYTHON`, else `~/.cache/ganbook-venv-tb`.
 pub fn tensorboard_python() -> Option<PathBuf> {
-    let from_env = std::env::var_os("GANBOOK_TB_PYTHON").map(PathBuf::from);
-    let default = std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/ganbook-venv-tb/bin/python"));
-    let python = from_env.or(default)?;
-    let ok = Command::new(&python)
-        .args(["-c", "import tbparse, tensorboard, PIL"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "{}: no tbparse/tensorboard: TensorBoard reading test skipped",
-            python.display()
-        );
-        return None;
-    }
-    Some(python)
+    python_with(
+        "GANBOOK_TB_PYTHON",
+        "ganbook-venv-tb",
+        "tbparse, tensorboard, PIL",
+        "TensorBoard reading test",
+    )
 }

@@ -249,14 +249,8 @@ fn hostname() -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::record::tests::hex;
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn events_encode_as_tensorboards_own_protobuf_code_encodes_them() {

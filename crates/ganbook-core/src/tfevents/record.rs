@@ -91,10 +91,11 @@ pub fn read(path: &Path) -> Result<Records> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
+    /// Bytes from a hex string (as TensorBoard's Python printed them).
+    pub(in crate::tfevents) fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
