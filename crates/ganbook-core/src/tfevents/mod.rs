@@ -249,8 +249,8 @@ fn hostname() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::record::tests::hex;
     use super::*;
+    use crate::tfevents::record::tests::hex;
 
     #[test]
     fn events_encode_as_tensorboards_own_protobuf_code_encodes_them() {
