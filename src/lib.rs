@@ -13,6 +13,7 @@ pub use ganbook_core::{
 pub mod bench;
 pub mod crash_guard;
 pub mod kernel;
+pub mod live;
 pub mod notebook;
 pub mod repl;
 pub mod run;

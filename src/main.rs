@@ -41,6 +41,23 @@ enum Command {
         /// Keep running: on every save re-run from the first changed `// %%` cell.
         #[arg(long)]
         watch: bool,
+        /// Serve a live page that follows and drives the run: prints
+        /// http://127.0.0.1:PORT/?token=... (opens nothing). Runs as --watch does (cells, re-run
+        /// on save, stays up until Ctrl-C). The page shows the loss curves, the newest image of
+        /// every series and the cells, and has play/pause, single D/G steps, slow motion, the
+        /// script's knobs, a canvas for drawn data, and a way back to any cell.
+        #[arg(long)]
+        live: bool,
+        /// Where the live page listens (default 127.0.0.1, this machine only, on a free port).
+        /// Give e.g. 0.0.0.0:8765 to share it on a classroom network: anyone there with the
+        /// printed URL (it holds the token) can then watch AND drive the run.
+        #[arg(
+            long = "live-bind",
+            value_name = "ADDR",
+            default_value = "127.0.0.1",
+            requires = "live"
+        )]
+        live_bind: String,
         /// Let the script read files under DIR too (by default: its own folder, the working
         /// folder and the run folder); repeatable.
         #[arg(long = "allow-read", value_name = "DIR")]
@@ -57,7 +74,7 @@ enum Command {
         stop_on_nan: bool,
         /// Continue from the run folder's checkpoint "last": the script's
         /// `resume(#{G: G, ...})` restores it and returns the step to start from.
-        #[arg(long, conflicts_with = "watch")]
+        #[arg(long, conflicts_with_all = ["watch", "live"])]
         resume: bool,
         /// Write no TensorBoard events file (by default every `log` row and saved image also
         /// goes to events.out.tfevents.* in the run folder).
@@ -184,6 +201,8 @@ fn main() {
             out,
             seed,
             watch,
+            live,
+            live_bind,
             allow_read,
             allow_write,
             max_memory,
@@ -212,7 +231,9 @@ fn main() {
                 resume,
                 tensorboard: !no_tensorboard,
             };
-            if watch {
+            if live {
+                ganbook::live::run(opts, &live_bind)
+            } else if watch {
                 notebook::watch::watch(opts)
             } else {
                 run::run(opts)

@@ -38,6 +38,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("app:sweep", 7),
     ("app:repl", 7),
     ("app:kernel", 7),
+    ("app:live", 7),
     ("app:bench", 7),
     ("app:main", 7),
 ];

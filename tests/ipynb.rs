@@ -8,10 +8,8 @@ mod common;
 use base64::Engine as _;
 use common::{ganbook, jupyter_python, run_file, run_script, temp_dir, text};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 const SCRIPT: &str = "// Two pictures and a result:\n// a small notebook.\n\n\
 // %% data\nseed(7);\nlet x = randn([4, 1, 8, 8]);\nprint(\"drawn\");\n\
@@ -341,52 +339,6 @@ fn a_corrupt_notebook_is_an_error_naming_the_file() {
     assert!(!d.join("out").exists(), "no run started");
 }
 
-/// `run --watch` of `script` with `--out out`, its stdout lines sent through a channel.
-struct Watch {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Watch {
-    fn start(script: &Path, out: &Path) -> Watch {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-            .args(["run", "--watch", script.to_str().unwrap(), "--out"])
-            .arg(out)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Watch { child, lines: rx }
-    }
-
-    /// The next `%% done` line (fails after a minute without one).
-    fn done(&self) -> String {
-        loop {
-            let l = self
-                .lines
-                .recv_timeout(Duration::from_secs(60))
-                .expect("a %% done line");
-            if l.starts_with("%% done") {
-                return l;
-            }
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_watcher_rewrites_the_notebook_after_each_rerun() {
     let d = temp_dir("ipynb-watch");
@@ -394,8 +346,8 @@ fn the_watcher_rewrites_the_notebook_after_each_rerun() {
     let src = "// %% a\nlet a = 1;\nprint(`a ${a}`);\n// %% b\nprint(`b ${a + 1}`);\n";
     std::fs::write(&script, src).unwrap();
     let out = d.join("out");
-    let w = Watch::start(&script, &out);
-    assert_eq!(w.done(), "%% done: reused [] ran [1,2]");
+    let mut w = common::child::Ganbook::watch(&script, &out);
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [] ran [1,2]");
     let outputs = |nb: &Value| -> Vec<String> {
         code_cells(nb)
             .iter()
@@ -404,7 +356,7 @@ fn the_watcher_rewrites_the_notebook_after_each_rerun() {
     };
     assert_eq!(outputs(&read_notebook(&out)), ["a 1\n", "b 2\n"]);
     std::fs::write(&script, src.replace("a + 1", "a + 41")).unwrap();
-    assert_eq!(w.done(), "%% done: reused [1] ran [2]");
+    assert_eq!(w.wait_for("%% done"), "%% done: reused [1] ran [2]");
     let nb = read_notebook(&out);
     assert_eq!(outputs(&nb), ["a 1\n", "b 42\n"]);
     let code = code_cells(&nb);

@@ -287,3 +287,46 @@ fn params_and_printing() {
     let s: String = eval("`${tensor([[1.0, 2.0]])}`");
     assert_eq!(s, "Tensor[1, 2] [[1.0000, 2.0000]]");
 }
+
+#[test]
+fn live_controls_without_a_page_are_their_defaults() {
+    assert_eq!(
+        eval::<f64>("knob(\"lr\", 1e-3, #{ min: 1e-5, max: 1e-1, log: true }).value"),
+        1e-3
+    );
+    assert_eq!(
+        eval::<i64>("knob(\"d_steps\", 2, #{ min: 1, max: 10 }).value"),
+        2
+    );
+    assert_eq!(
+        eval::<rhai::ImmutableString>(
+            "knob(\"loss\", \"bce\", #{ choices: [\"bce\", \"hinge\"] }).value"
+        ),
+        "bce"
+    );
+    assert!(eval::<bool>("gate(\"d\") && gate(\"g\")"));
+    assert!(!eval::<bool>("live() || live_frame(\"x\")"));
+    let shape = eval::<rhai::Array>("let d = drawn(\"target\", \"grid25\"); d.sample(7).shape()");
+    assert_eq!(
+        shape
+            .iter()
+            .map(|v| v.as_int().unwrap())
+            .collect::<Vec<_>>(),
+        vec![7, 2]
+    );
+    assert!(!eval::<bool>("drawn(\"target\", \"ring8\").is_drawn"));
+    for (src, says) in [
+        (
+            "knob(\"lr\", 1e-3, #{ log: true })",
+            "a log-scale knob needs min > 0",
+        ),
+        ("knob(\"loss\", \"bce\")", "a word knob needs its choices"),
+        ("knob(\"lr\", 5.0, #{ min: 0.0, max: 1.0 })", "outside"),
+        ("knob(\"lr\", 1e-3, #{ mn: 0.0 })", "mn"),
+        ("gate(\"x\")", "kind must be \"d\" or \"g\""),
+        ("drawn(\"t\", \"moons\")", "unknown toy distribution"),
+    ] {
+        let e = error_of(src);
+        assert!(e.contains(says), "{src}: {e}");
+    }
+}

@@ -255,3 +255,23 @@ fn dtn_step_and_total_variation() {
         "grey input repeated to RGB"
     );
 }
+
+#[test]
+fn classroom_quick_run() {
+    let (out, j) = quick_run("classroom", &["steps=300"]);
+    assert_files(
+        &out,
+        &[
+            "plots/ring.gif",
+            "plots/collapse.gif",
+            "plots/pacgan.gif",
+            "plots/drawn.gif",
+            "plots/modes.png",
+        ],
+    );
+    for tag in ["ring", "collapse", "pacgan"] {
+        figure(&j, &format!("modes_{tag}"), 0.0, 8.0);
+    }
+    // without --live the page's controls keep their defaults and draw no live frames
+    assert!(!out.join("live").exists());
+}

@@ -1,10 +1,11 @@
 //! `ganbook run --watch` driven by file edits: which cells re-run, and a save during a long
 //! cell interrupts it.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::child::Ganbook;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::Command;
 use std::time::Duration;
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -14,61 +15,6 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-struct Watch {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Watch {
-    fn start(script: &std::path::Path, out: &std::path::Path) -> Watch {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-            .args(["run", "--watch", script.to_str().unwrap(), "--out"])
-            .arg(out)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Watch {
-            child,
-            lines: rx,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next line starting with `prefix` (fails after a minute without one).
-    fn wait_for(&mut self, prefix: &str) -> String {
-        loop {
-            match self.lines.recv_timeout(Duration::from_secs(60)) {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if l.starts_with(prefix) {
-                        return l;
-                    }
-                }
-                Err(_) => panic!(
-                    "no line starting {prefix:?}; saw:\n{}",
-                    self.seen.join("\n")
-                ),
-            }
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 const SCRIPT: &str = "// %% a\nlet a = 1;\n// %% b\nlet b = a + 1;\nlet n = 0;\nfor i in 0..N { n += 1; }\n// %% c\nprint(`c ${a + b}`);\n";
 
 #[test]
@@ -76,7 +22,7 @@ fn edits_rerun_from_the_first_changed_cell() {
     let dir = temp_dir("edits");
     let script = dir.join("nb.rhai");
     std::fs::write(&script, SCRIPT.replace("N", "10")).unwrap();
-    let mut w = Watch::start(&script, &dir.join("out"));
+    let mut w = Ganbook::watch(&script, &dir.join("out"));
     assert_eq!(w.wait_for("%% done"), "%% done: reused [] ran [1,2,3]");
     std::fs::write(
         &script,
@@ -113,7 +59,7 @@ fn a_save_during_a_long_cell_interrupts_it() {
     let dir = temp_dir("interrupt");
     let script = dir.join("nb.rhai");
     std::fs::write(&script, SCRIPT.replace("N", "1000000000")).unwrap();
-    let mut w = Watch::start(&script, &dir.join("out"));
+    let mut w = Ganbook::watch(&script, &dir.join("out"));
     w.wait_for("%% cell 2 \"b\": running");
     std::thread::sleep(Duration::from_millis(300));
     std::fs::write(&script, SCRIPT.replace("N", "5")).unwrap();
@@ -160,7 +106,7 @@ fn the_watcher_writes_run_json_and_its_view_says_when_it_stopped() {
     // an earlier run's folder: moved aside when the watcher starts
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("run.json"), "{}").unwrap();
-    let mut w = Watch::start(&script, &out);
+    let mut w = Ganbook::watch(&script, &out);
     assert_eq!(w.wait_for("%% done"), "%% done: reused [] ran [1,2,3]");
     assert_eq!(std::fs::read_dir(out.join("previous")).unwrap().count(), 1);
     let json = wait_for_file(&out.join("run.json"), |t| t.contains("\"status\": \"ok\""));

@@ -8,6 +8,7 @@ pub mod dcgan32;
 pub mod fid;
 pub mod inception;
 pub mod kernel;
+pub mod live;
 pub mod notebook;
 pub mod probe;
 pub mod script_step;
@@ -64,6 +65,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "kernel",
         "Jupyter kernel: start to kernel_info, a 1+1 cell, a DCGAN-32 step per cell vs in process",
         kernel::run,
+    ),
+    (
+        "live",
+        "run --live: training time of gan_ring8 and DCGAN 32 with no page, one and 50 pages watching, vs run --watch",
+        live::run,
     ),
     (
         "notebook",

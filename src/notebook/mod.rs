@@ -88,6 +88,9 @@ pub struct Outcome {
     pub interrupted: Option<usize>,
 }
 
+/// Told what the notebook view shows each time it is written.
+pub type Observer = Box<dyn Fn(&html::Page) + Send>;
+
 pub struct Notebook {
     engine: Engine,
     ctx: Arc<RunState>,
@@ -113,6 +116,8 @@ pub struct Notebook {
     pub watching: bool,
     /// Print progress lines to the terminal.
     pub verbose: bool,
+    /// Told what the view shows each time it is written (a live page follows it so).
+    pub observer: Option<Observer>,
 }
 
 impl Notebook {
@@ -156,6 +161,7 @@ impl Notebook {
             state: html::RunState::Running,
             watching: false,
             verbose: true,
+            observer: None,
         }
     }
 
@@ -370,6 +376,15 @@ impl Notebook {
 
     pub fn write_html(&self) {
         self.with_page(html::write);
+        if let Some(observe) = &self.observer {
+            self.with_page(|p| observe(p));
+        }
+    }
+
+    /// Makes the next [`Notebook::update`] run from cell `cell` (0 is the first) on the state
+    /// the cells before it left, as if it had changed.
+    pub fn rerun_from(&mut self, cell: usize) {
+        self.completed = self.completed.min(cell);
     }
 
     /// Calls `write` with what the views show now.

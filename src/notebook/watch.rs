@@ -17,7 +17,16 @@ use std::time::{Duration, Instant};
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
 
 pub fn watch(opts: RunOptions) -> i32 {
-    match watch_inner(opts) {
+    watch_with(opts, |_, _| Ok(Box::new(())))
+}
+
+/// As [`watch`], with `setup` called once the notebook exists (before it first runs); what it
+/// returns is kept until the watch ends. A live page starts its server here.
+pub fn watch_with(
+    opts: RunOptions,
+    setup: impl FnOnce(&Arc<crate::state::RunState>, &mut Notebook) -> Result<Box<dyn std::any::Any>>,
+) -> i32 {
+    match watch_inner(opts, setup) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -37,7 +46,10 @@ fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn watch_inner(opts: RunOptions) -> Result<i32> {
+fn watch_inner(
+    opts: RunOptions,
+    setup: impl FnOnce(&Arc<crate::state::RunState>, &mut Notebook) -> Result<Box<dyn std::any::Any>>,
+) -> Result<i32> {
     let script = canonical(&opts.script);
     let source = read_script(&opts.script)?;
     let session = Session::open(&opts, &source)?;
@@ -69,6 +81,7 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
     let mut nb = Notebook::new(&script, ctx);
     nb.name = opts.script.display().to_string();
     nb.watching = true;
+    let _kept = setup(ctx, &mut nb)?;
     let mut watched: Vec<PathBuf> = Vec::new();
     let dir = canonical(script.parent().unwrap_or(Path::new(".")));
     watcher
@@ -119,6 +132,12 @@ fn watch_inner(opts: RunOptions) -> Result<i32> {
                 return Ok(130);
             }
             std::thread::sleep(Duration::from_millis(10));
+            // the live page asked to go back to a cell
+            if let Some(cell) = ctx.controls().take_reset() {
+                println!("%% going back to cell {}", cell + 1);
+                nb.rerun_from(cell);
+                break;
+            }
             let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
             if s.changed.is_some_and(|t| t.elapsed() >= DEBOUNCE) {
                 s.changed = None;

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod inception_fns;
 pub mod index_fns;
 pub mod layer_fns;
+pub mod live_fns;
 pub mod loss_fns;
 pub mod metrics_fns;
 pub mod model_fns;
@@ -107,6 +108,7 @@ pub fn engine(ctx: &Arc<RunState>) -> Engine {
     topic("runs", &mut e, |e| run_fns::register(e, ctx));
     topic("outputs", &mut e, |e| output_fns::register(e, ctx));
     topic("teaching", &mut e, |e| teach_fns::register(e, ctx));
+    topic("teaching", &mut e, |e| live_fns::register(e, ctx));
     topic("checkpoints", &mut e, |e| checkpoint_fns::register(e, ctx));
     topic("data", &mut e, |e| data_fns::register(e, ctx));
     topic("metrics", &mut e, |e| metrics_fns::register(e, ctx));

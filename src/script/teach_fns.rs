@@ -25,6 +25,35 @@ fn points(t: &DynTensor, what: &str) -> Result<Vec<Point>> {
         .collect())
 }
 
+/// Latents per side of the manifold's grid, and how far it reaches (in standard deviations).
+const MANIFOLD_SIDE: usize = 21;
+const MANIFOLD_REACH: f64 = 2.0;
+
+/// GAN Lab's manifold: `g` applied to a regular grid over the first two of `z` latent
+/// dimensions (-2..2 std; the others 0), row-major: [21 * 21] points.
+fn manifold(g: &Model, z: usize) -> Result<Vec<Point>> {
+    if z < 2 {
+        bail!("scatter2d: the manifold needs a latent of at least 2 dimensions (z), got {z}");
+    }
+    let k = MANIFOLD_SIDE;
+    let mut latents = vec![0f32; k * k * z];
+    for i in 0..k {
+        for j in 0..k {
+            let at = |t: usize| -MANIFOLD_REACH + 2.0 * MANIFOLD_REACH * t as f64 / (k - 1) as f64;
+            latents[(i * k + j) * z] = at(j) as f32;
+            latents[(i * k + j) * z + 1] = at(i) as f32;
+        }
+    }
+    let input = DynTensor::from_vec(latents, &[k * k, z])?;
+    let out = g
+        .state()
+        .seq
+        .forward(input, crate::nn::Mode { training: false })
+        .map_err(|e| err!("scatter2d: the manifold's generator cannot take [n, {z}] latents ({e}); say its latent size with #{{z: n}}"))?
+        .detach();
+    points(&out, "the generator's output")
+}
+
 fn scatter2d(
     ctx: &RunState,
     views: &Mutex<Views>,
@@ -43,6 +72,8 @@ fn scatter2d(
             "pack",
             "view",
             "critic_output",
+            "manifold",
+            "z",
         ],
     )?;
     let (real, fake) = (points(real, "real")?, points(fake, "fake")?);
@@ -81,8 +112,19 @@ fn scatter2d(
         (None, true) => bail!("generator_arrows needs a critic: #{{critic: D}}"),
         _ => Vec::new(),
     };
+    let manifold = match m.get("manifold") {
+        Some(g) => {
+            let g = g
+                .clone()
+                .try_cast::<Model>()
+                .ok_or_else(|| err!("manifold must be the generator (a model)"))?;
+            manifold(&g, o.usize("z", 2)?)?
+        }
+        None => Vec::new(),
+    };
     let step = ctx.step();
     let picture = Scatter {
+        manifold,
         real,
         fake,
         view,
@@ -111,7 +153,7 @@ pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
     def(
         e,
         "scatter2d",
-        "scatter2d(real, fake, name, #{critic, pack, critic_output, generator_arrows, view, title}) -> string\nAs scatter2d(real, fake, name), over the critic's output drawn as a heatmap with a colour bar (critic: D; critic_output \"logit\", the default, shows sigmoid(D) = P(real), the bar centred on 0.5 (undecided) and fitted to each frame, from 0.45..0.55 to 0..1; \"score\" shows D's raw output, e.g. a WGAN critic's), with orange arrows (at most 40, one per 1/24 of the view) where the critic's gradient moves generated points (generator_arrows, on when a critic is given). pack: k for a critic that judges k samples at once (PacGAN): each point is judged packed with k - 1 real points, for 8 sets of real partners, averaged. view: [low, high] fixes both axes (default: the real points' extent plus 35%, fitted on the series' first frame). The title is \"step N\" for a name like \"frames/step\" (which gets the current step, for gif()), else the name.",
+        "scatter2d(real, fake, name, #{critic, pack, critic_output, generator_arrows, manifold, z, view, title}) -> string\nAs scatter2d(real, fake, name), over the critic's output drawn as a heatmap with a colour bar (critic: D; critic_output \"logit\", the default, shows sigmoid(D) = P(real), the bar centred on 0.5 (undecided) and fitted to each frame, from 0.45..0.55 to 0..1; \"score\" shows D's raw output, e.g. a WGAN critic's), with orange arrows (at most 40, one per 1/24 of the view) where the critic's gradient moves generated points (generator_arrows, on when a critic is given). pack: k for a critic that judges k samples at once (PacGAN): each point is judged packed with k - 1 real points, for 8 sets of real partners, averaged. manifold: G draws GAN Lab's manifold, G applied to a regular 21 x 21 grid of latents (-2..2 on the first two of z latent dimensions, z 2 unless given; the rest 0) as a grey mesh, showing how G warps its latent space. view: [low, high] fixes both axes (default: the real points' extent plus 35%, fitted on the series' first frame). The title is \"step N\" for a name like \"frames/step\" (which gets the current step, for gif()), else the name.",
         move |r: DynTensor, f: DynTensor, name: &str, m: Map| {
             call("scatter2d", || scatter2d(&c, &views, &r, &f, name, &m))
         },

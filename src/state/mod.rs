@@ -4,6 +4,7 @@
 //! (behind an `Arc`) by the session that opened it and the script functions that fill it.
 //! Nothing here knows the scripting language.
 
+pub mod controls;
 pub mod events;
 pub mod logbook;
 pub mod nan;
@@ -30,6 +31,8 @@ pub struct RunState {
     sandbox: Sandbox,
     /// Set by Ctrl-C (or a save while watching); the engine stops at its next step.
     interrupt: Arc<AtomicBool>,
+    /// The live page's knobs, gates and drawings (inert without `--live`).
+    controls: controls::Controls,
     changing: Mutex<Changing>,
 }
 
@@ -104,6 +107,20 @@ impl RunState {
 
     pub fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
+    }
+
+    pub fn controls(&self) -> &controls::Controls {
+        &self.controls
+    }
+
+    /// Rows of the log from index `from` on, and how many rows it holds.
+    pub fn log_rows_from(&self, from: usize) -> (Vec<Row>, usize) {
+        self.with_log(|l| {
+            (
+                l.rows.get(from..).unwrap_or_default().to_vec(),
+                l.rows.len(),
+            )
+        })
     }
 
     pub fn clear_interrupt(&self) {

@@ -1,5 +1,6 @@
 //! run.json: what a run did — script, params, seed, device, times, status, error, results —
-//! written when a run ends (and by `run --watch` after every update and when it stops).
+//! written when a run ends (and by `run --watch` after every update and when it stops); with
+//! `run --live`, also the knobs' values and the drawn points the page left.
 
 use super::RunState;
 use crate::device;
@@ -68,6 +69,10 @@ impl Started {
         });
         if let (Some(all), serde_json::Value::Object(rest)) = (record.as_object_mut(), rest) {
             all.extend(rest);
+            // what the live page set, so that a run driven by hand can be told and redone
+            if state.controls.enabled() {
+                all.insert("live".into(), state.controls.record());
+            }
         }
         crate::files::write_atomic(
             &state.out_dir.join("run.json"),

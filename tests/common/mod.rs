@@ -2,6 +2,8 @@
 //! run.json; compare tensors (the kernels' golden tests).
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod child;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -174,5 +176,21 @@ pub fn tensorboard_python() -> Option<PathBuf> {
         "ganbook-venv-tb",
         "tbparse, tensorboard, PIL",
         "TensorBoard reading test",
+    )
+}
+
+/// The Python that has selenium, for the tests that drive headless Chromium through
+/// chromedriver: `GANBOOK_BROWSER_PYTHON`, else `~/.cache/ganbook-venv-browser`; None also
+/// without /usr/bin/chromedriver (Debian's chromium-driver).
+pub fn browser_python() -> Option<PathBuf> {
+    if !Path::new("/usr/bin/chromedriver").exists() {
+        eprintln!("no /usr/bin/chromedriver (Debian: chromium-driver): browser test skipped");
+        return None;
+    }
+    python_with(
+        "GANBOOK_BROWSER_PYTHON",
+        "ganbook-venv-browser",
+        "selenium",
+        "browser test",
     )
 }

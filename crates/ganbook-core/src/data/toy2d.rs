@@ -42,7 +42,15 @@ pub fn mixture(name: &str) -> Result<Mixture> {
 
 /// `n` samples, [n, 2], modes chosen uniformly.
 pub fn sample(name: &str, n: usize) -> Result<DynTensor> {
-    let m = mixture(name)?;
+    sample_mixture(&mixture(name)?, n)
+}
+
+/// `n` samples of mixture `m`, [n, 2], modes chosen uniformly (a hand-drawn set: one mode
+/// per drawn point).
+pub fn sample_mixture(m: &Mixture, n: usize) -> Result<DynTensor> {
+    if m.centers.is_empty() {
+        bail!("toy2d: a mixture needs at least one mode");
+    }
     if n == 0 {
         bail!("toy2d: n must be at least 1");
     }

@@ -8,6 +8,7 @@ use super::font::{self, FAMILY};
 use crate::bail;
 use crate::error::Result;
 use image::RgbImage;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontTransform;
 
@@ -23,6 +24,7 @@ pub const HEIGHT: u32 = SIDE;
 const REAL: RGBColor = RGBColor(0, 120, 50);
 const FAKE: RGBColor = RGBColor(120, 40, 170);
 const ARROW: RGBColor = RGBColor(235, 110, 0);
+const MESH: RGBColor = RGBColor(110, 110, 110);
 
 /// The critic's output on a `res` x `res` lattice over the view, row-major from the
 /// bottom-left corner, with the range the colour bar spans and what it shows.
@@ -42,6 +44,9 @@ pub struct Scatter {
     pub heat: Option<Heat>,
     /// (start, direction) per arrow, direction in data units (see [`super::frame::scale_arrows`]).
     pub arrows: Vec<(Point, Point)>,
+    /// GAN Lab's manifold: G applied to a regular k x k latent grid, row-major; drawn as a
+    /// mesh joining grid neighbours (empty: none).
+    pub manifold: Vec<Point>,
     pub title: String,
 }
 
@@ -127,6 +132,7 @@ pub fn render(s: &Scatter) -> Result<RgbImage> {
             .label_style((FAMILY, 13))
             .draw()
             .map_err(fail)?;
+        draw_manifold(&mut chart, &s.manifold)?;
         chart
             .draw_series(real.iter().map(|&p| Circle::new(p, 2, REAL.filled())))
             .map_err(fail)?;
@@ -147,6 +153,26 @@ pub fn render(s: &Scatter) -> Result<RgbImage> {
         root.present().map_err(fail)?;
     }
     RgbImage::from_raw(WIDTH, HEIGHT, buf).ok_or_else(|| crate::err!("scatter2d: bad image buffer"))
+}
+
+/// The warped latent grid: a line through each row and each column of the k x k points.
+fn draw_manifold<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    points: &[Point],
+) -> Result<()> {
+    let k = (points.len() as f64).sqrt() as usize;
+    if k < 2 || k * k != points.len() {
+        return Ok(());
+    }
+    let style = MESH.stroke_width(1);
+    for i in 0..k {
+        let row = (0..k).map(|j| points[i * k + j]).collect::<Vec<_>>();
+        let col = (0..k).map(|j| points[j * k + i]).collect::<Vec<_>>();
+        chart
+            .draw_series([PathElement::new(row, style), PathElement::new(col, style)])
+            .map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// The legend (what each mark is) and, with a heatmap, its colour bar.
@@ -180,6 +206,18 @@ fn side_strip(
             .map_err(fail)?;
         strip
             .draw(&Text::new("D's push", (26, y - 8), text.clone()))
+            .map_err(fail)?;
+        y += 24;
+    }
+    if !s.manifold.is_empty() {
+        strip
+            .draw(&PathElement::new(
+                vec![(6, y), (22, y)],
+                MESH.stroke_width(1),
+            ))
+            .map_err(fail)?;
+        strip
+            .draw(&Text::new("G's manifold", (26, y - 8), text.clone()))
             .map_err(fail)?;
         y += 24;
     }
