@@ -802,3 +802,80 @@ fn rmsprop_matches_torch() {
     check_trajectory(&mut check, &c, algorithm, c.cfg("lr"));
     check.finish("rmsprop");
 }
+
+// ---- the EMA generator ----------------------------------------------------------------
+
+/// linear(3, 4) -> batch_norm(4) -> relu -> linear(4, 2) from the fixture's PyTorch names.
+fn ema_net(init: &dyn Fn(&str) -> Fix) -> Sequential {
+    let linear = |i: usize| {
+        Layer::Linear(Linear {
+            weight: init(&format!("{i}.weight")).transposed().param(),
+            bias: Some(init(&format!("{i}.bias")).param()),
+        })
+    };
+    let mut bn = BatchNorm::new(4);
+    bn.weight = init("1.weight").param();
+    bn.bias = init("1.bias").param();
+    Sequential::new(vec![
+        linear(0),
+        Layer::BatchNorm(bn),
+        Layer::Stateless(Stateless { op: Op::Relu }),
+        linear(3),
+    ])
+}
+
+#[test]
+fn ema_matches_torch() {
+    use ganbook::nn::ema;
+    let cases = load("ema.json");
+    let c = case(&cases, "ema");
+    let mut check = Check::default();
+    let mut g = ema_net(&|k| c.t(&["init", k]));
+    let mut average = ema::start(&g);
+    let mut opt = Optimizer::new(
+        Algorithm::Sgd {
+            momentum: 0.0,
+            weight_decay: 0.0,
+        },
+        c.cfg("lr"),
+    )
+    .unwrap();
+    let x = c.t(&["x"]).dyn_tensor();
+    for (i, step) in c.v["steps"].as_array().unwrap().iter().enumerate() {
+        let out = g.forward(x.clone(), TRAIN).unwrap();
+        let loss = out.unary(Unary::Square).reduce(Reduce::Sum, None).unwrap();
+        opt.step(&mut [&mut g], &loss).unwrap();
+        average = ema::update(average, &g, c.cfg("decay")).unwrap();
+        let want = |k: &str| Fix::from_json(&step[k]);
+        let what = |k: &str| format!("ema step {} {k}", i + 1);
+        for (at, name) in [(0, "0"), (3, "3")] {
+            let Layer::Linear(l) = &average.layers[at] else {
+                unreachable!()
+            };
+            let w = DynTensor::new(l.weight.val().transpose());
+            check.dyn_close(
+                &what(&format!("{name}.weight")),
+                &w,
+                &want(&format!("{name}.weight")),
+            );
+            let b = DynTensor::new(l.bias.as_ref().unwrap().val());
+            check.dyn_close(
+                &what(&format!("{name}.bias")),
+                &b,
+                &want(&format!("{name}.bias")),
+            );
+        }
+        let Layer::BatchNorm(bn) = &average.layers[1] else {
+            unreachable!()
+        };
+        for (k, p) in [
+            ("1.weight", &bn.weight),
+            ("1.bias", &bn.bias),
+            ("1.running_mean", &bn.running_mean),
+            ("1.running_var", &bn.running_var),
+        ] {
+            check.dyn_close(&what(k), &DynTensor::new(p.val()), &want(k));
+        }
+    }
+    check.finish("ema");
+}

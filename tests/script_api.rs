@@ -330,3 +330,47 @@ fn live_controls_without_a_page_are_their_defaults() {
         assert!(e.contains(says), "{src}: {e}");
     }
 }
+
+#[test]
+fn an_ema_average_follows_its_model() {
+    // one linear layer's output is affine in its weights: with decay 0.5 the average's
+    // output is halfway between the model's before and after a step
+    let halfway: bool = eval(
+        "seed(1);
+         let G = sequential([linear(2, 3)]);
+         let z = tensor([[1.0, 2.0]]);
+         let before = G.forward(z).detach();
+         let half = ema(G, 0.5);
+         let still = ema(G, 1.0);
+         let copy = ema(G, 0.0);
+         let opt = sgd(G, #{ lr: 0.5 });
+         opt.step(G.forward(randn([8, 2])).pow(2).mean());
+         for A in [half, still, copy] { A.update(G); }
+         let after = G.forward(z).detach();
+         fn near(a, b) { (a - b).abs().max().item() < 1e-6 }
+         !near(before, after) && near(half.forward(z), (before + after) / 2.0)
+             && near(still.forward(z), before) && near(copy.forward(z), after)",
+    );
+    assert!(halfway);
+    for (src, says) in [
+        (
+            "let G = sequential([linear(2, 1)]); G.update(G)",
+            "not G.update(G)",
+        ),
+        (
+            "let G = sequential([linear(2, 1)]); let H = sequential([linear(2, 1)]); H.update(G)",
+            "is no average",
+        ),
+        (
+            "let G = sequential([linear(2, 1)]); let A = ema(G, 0.9); A.update(sequential([linear(3, 1)]))",
+            "are not the average's",
+        ),
+        (
+            "ema(sequential([linear(2, 1)]), 1.5)",
+            "decay must be in [0, 1]",
+        ),
+    ] {
+        let e = error_of(src);
+        assert!(e.contains(says), "{src}: {e}");
+    }
+}

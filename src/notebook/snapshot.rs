@@ -97,6 +97,7 @@ impl Copier {
             let copy = Model::new(s.seq.snapshot_copy());
             copy.state().training = s.training;
             copy.state().frozen = s.frozen;
+            copy.state().ema_decay = s.ema_decay;
             copy
         };
         self.models.push((m.clone(), copy.clone()));

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod critic_map;
 pub mod data_fns;
 pub mod dataset_fns;
+pub mod ema_fns;
 pub mod errors;
 pub mod inception_fns;
 pub mod index_fns;
@@ -102,6 +103,7 @@ pub fn engine(ctx: &Arc<RunState>) -> Engine {
     topic("layers", &mut e, layer_fns::register);
     topic("layers", &mut e, positional_options::register);
     topic("models", &mut e, model_fns::register);
+    topic("models", &mut e, ema_fns::register);
     topic("optimizers", &mut e, |e| optim_fns::register(e, ctx));
     topic("losses", &mut e, loss_fns::register);
     topic("data", &mut e, toy_fns::register);

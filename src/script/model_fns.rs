@@ -134,6 +134,7 @@ pub fn register(e: &mut Engine) {
             let copy = Model::new(s.seq.deep_copy());
             copy.state().training = s.training;
             copy.state().frozen = s.frozen;
+            copy.state().ema_decay = s.ema_decay;
             copy
         },
     );

@@ -3,6 +3,7 @@
 //! kernels under them (layers call kernels, never the other way round).
 
 pub mod conv;
+pub mod ema;
 pub mod embedding;
 pub mod gradient_penalty;
 pub mod init;

@@ -12,6 +12,8 @@ pub struct ModelState {
     pub training: bool,
     /// Parameters get no gradients (`m.freeze()`); gradients still flow through to inputs.
     pub frozen: bool,
+    /// An average of another model's weights (`ema(G, decay)`): its decay.
+    pub ema_decay: Option<f64>,
 }
 
 /// A model shared between variables and optimizers: `let H = G;` is the same model.
@@ -24,6 +26,7 @@ impl Model {
             seq,
             training: true,
             frozen: false,
+            ema_decay: None,
         })))
     }
 
