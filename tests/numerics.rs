@@ -17,6 +17,7 @@ use ganbook::nn::linear::Linear;
 use ganbook::nn::loss::{self, Labels, Target};
 use ganbook::nn::norm::{BatchNorm, LayerNorm};
 use ganbook::nn::optim::{Algorithm, Optimizer};
+use ganbook::nn::spectral_norm::{Normed, SpectralNorm};
 use ganbook::nn::stateless::{Op, Stateless};
 use ganbook::nn::{Layer, Mode, Sequential};
 use ganbook::tensor::{BinOp, DynTensor, Ranked, Reduce, Unary};
@@ -878,4 +879,101 @@ fn ema_matches_torch() {
         }
     }
     check.finish("ema");
+}
+
+// ---- spectral norm ----------------------------------------------------------------------
+
+/// The case's layer wrapped in spectral norm, with PyTorch's u and v.
+fn spectral_norm(c: &Case) -> SpectralNorm {
+    let (w, b) = (c.param("weight"), Some(c.param("bias").param()));
+    let inner = match c.name.as_str() {
+        "linear" => Normed::Linear(Linear {
+            weight: w.transposed().param(),
+            bias: b,
+        }),
+        "conv2d" => Normed::Conv2d(Conv2d {
+            weight: w.param(),
+            bias: b,
+            spec: spec(c, true),
+        }),
+        _ => Normed::ConvTranspose2d(ConvTranspose2d {
+            weight: w.param(),
+            bias: b,
+            spec: spec(c, true),
+        }),
+    };
+    let buffer = |f: Fix| f.param::<1>().set_require_grad(false);
+    SpectralNorm {
+        inner,
+        u: buffer(c.param("u")),
+        v: buffer(c.param("v")),
+    }
+}
+
+#[test]
+fn spectral_norm_matches_torch() {
+    let cases = load("spectral_norm.json");
+    let mut check = Check::default();
+    for c in &cases {
+        let mut layer = Layer::SpectralNorm(spectral_norm(c));
+        // training: one power iteration, then W / sigma
+        let grads = run_layer(&mut check, c, &mut layer, TRAIN);
+        let Layer::SpectralNorm(sn) = &layer else {
+            unreachable!()
+        };
+        let after = |k: &str| c.t(&["after", k]);
+        check.dyn_close(
+            &format!("{} u", c.name),
+            &DynTensor::new(sn.u.val()),
+            &after("u"),
+        );
+        check.dyn_close(
+            &format!("{} v", c.name),
+            &DynTensor::new(sn.v.val()),
+            &after("v"),
+        );
+        let sigma = DynTensor::new(sn.sigma());
+        check.dyn_close(&format!("{} sigma", c.name), &sigma, &after("sigma"));
+        let (weight, bias) = match &sn.inner {
+            Normed::Linear(l) => (
+                DynTensor::new(l.weight.val()),
+                l.bias.as_ref().unwrap().val(),
+            ),
+            Normed::Conv2d(l) => (
+                DynTensor::new(l.weight.val()),
+                l.bias.as_ref().unwrap().val(),
+            ),
+            Normed::ConvTranspose2d(l) => (
+                DynTensor::new(l.weight.val()),
+                l.bias.as_ref().unwrap().val(),
+            ),
+        };
+        let want_w = match c.name.as_str() {
+            "linear" => c.grad("weight").transposed(),
+            _ => c.grad("weight"),
+        };
+        check_grad(
+            &mut check,
+            &format!("{} grad weight", c.name),
+            &weight,
+            &grads,
+            &want_w,
+        );
+        let bias = DynTensor::new(bias);
+        check_grad(
+            &mut check,
+            &format!("{} grad bias", c.name),
+            &bias,
+            &grads,
+            &c.grad("bias"),
+        );
+        // evaluation: the stored u and v, no iteration
+        let out = layer.forward(c.input("x").dyn_tensor(), EVAL).unwrap();
+        check.dyn_close(
+            &format!("{} eval output", c.name),
+            &out,
+            &c.t(&["out_eval"]),
+        );
+    }
+    check.finish("spectral norm");
 }

@@ -374,3 +374,34 @@ fn an_ema_average_follows_its_model() {
         assert!(e.contains(says), "{src}: {e}");
     }
 }
+
+#[test]
+fn spectral_norm_wraps_weight_layers_and_trains_under_the_gradient_penalty() {
+    let d: Model = eval(
+        "seed(1);
+         let D = sequential([spectral_norm(linear(2, 8)), leaky_relu(0.2), spectral_norm(linear(8, 1))]);
+         let opt = adam(D, #{ lr: 1e-2 });
+         for i in 0..3 {
+             let real = randn([16, 2]); let fake = randn([16, 2]) + 2.0;
+             opt.step(wasserstein_d(D.forward(real), D.forward(fake)) + gradient_penalty(D, real, fake) * 10.0);
+         }
+         D",
+    );
+    let table = summary(&d.state().seq, &[2]);
+    assert!(table.contains("spectral_norm(linear(2, 8))"), "{table}");
+    // u and v are buffers: 2*8+8 and 8+1 trainable parameters
+    assert_eq!(d.state().seq.trainable_params(), 33, "{table}");
+    for (src, says) in [
+        (
+            "spectral_norm(batch_norm(4))",
+            "wraps linear, conv2d or conv_transpose2d",
+        ),
+        (
+            "let D = sequential([spectral_norm(conv_transpose2d(2, 1, 4)), flatten()]); gradient_penalty(D, randn([2, 2, 1, 1]), randn([2, 2, 1, 1]))",
+            "not supported by gradient_penalty",
+        ),
+    ] {
+        let e = error_of(src);
+        assert!(e.contains(says), "{src}: {e}");
+    }
+}

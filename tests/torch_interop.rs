@@ -29,7 +29,11 @@ struct Expected {
 }
 
 fn expected() -> Expected {
-    let text = std::fs::read_to_string(fixture("sequential.json")).unwrap();
+    expected_of("sequential.json")
+}
+
+fn expected_of(file: &str) -> Expected {
+    let text = std::fs::read_to_string(fixture(file)).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let nums = |k: &str| -> Vec<f32> {
         v[k].as_array()
@@ -108,4 +112,27 @@ fn a_different_layer_list_is_an_error_naming_the_file() {
     let err = run(&tmp("bad"), &src, &e.x).unwrap_err();
     assert!(err.contains("sequential.pt"), "{err}");
     assert!(err.contains("layer 1") || err.contains("no place"), "{err}");
+}
+
+const SN_MODEL: &str = "sequential([spectral_norm(conv2d(1, 4, 3, #{stride: 2, padding: 1})), leaky_relu(0.2), flatten(), spectral_norm(linear(64, 1))])";
+
+#[test]
+fn spectral_norm_loads_and_saves_with_pytorchs_parametrization_names() {
+    let e = expected_of("sn_sequential.json");
+    let out = tmp("sn");
+    let pt = fixture("sn_sequential.pt");
+    // PyTorch's weight.original, _u and _v give PyTorch's eval output (its stored u and v)
+    let src = format!(
+        "let m = {SN_MODEL}; load_torch(m, \"{}\"); m.eval(); m.forward(x)",
+        pt.display()
+    );
+    let y = run(&out, &src, &e.x).unwrap();
+    assert_close(&y.to_vec(), &e.y);
+    let src = format!(
+        "let m = {SN_MODEL}; load_torch(m, \"{}\"); save_torch(m, \"w/sn.safetensors\"); let n = {SN_MODEL}; load_torch(n, \"{}\"); n.eval(); n.forward(x)",
+        pt.display(),
+        out.join("w/sn.safetensors").display()
+    );
+    let y = run(&out, &src, &e.x).unwrap();
+    assert_close(&y.to_vec(), &e.y);
 }

@@ -13,6 +13,7 @@ pub mod notebook;
 pub mod probe;
 pub mod script_step;
 pub mod soak;
+pub mod spectral_norm;
 pub mod steps;
 pub mod tfevents;
 
@@ -75,6 +76,11 @@ pub const BENCHES: &[(&str, &str, BenchFn)] = &[
         "notebook",
         "run --watch: from saving the last cell of a three-cell script (20 s before it) to its start",
         notebook::run,
+    ),
+    (
+        "spectral_norm",
+        "DCGAN 32x32 batch 64 training step with D's convolutions plain and under spectral_norm",
+        spectral_norm::run,
     ),
     (
         "fid",

@@ -65,6 +65,18 @@ pub fn register(e: &mut Engine) {
     );
     def(
         e,
+        "spectral_norm",
+        "spectral_norm(layer) -> Layer\nSpectral normalisation (SNGAN, Miyato et al. 2018) of a linear, conv2d or conv_transpose2d layer: its weight divided by sigma = u^T W v, an estimate of its largest singular value, refined by one power iteration per training forward, exactly as torch.nn.utils.parametrizations.spectral_norm (u and v are kept as buffers; saved and loaded with PyTorch's names). Makes a discriminator about 1-Lipschitz: spectral_norm(conv2d(3, 64, 3, #{ padding: 1 })).",
+        |layer: Layer| {
+            call("spectral_norm", || {
+                Ok(Layer::SpectralNorm(
+                    crate::nn::spectral_norm::SpectralNorm::new(layer)?,
+                ))
+            })
+        },
+    );
+    def(
+        e,
         "batch_norm",
         "batch_norm(channels) -> Layer\nBatch normalisation of [N, C] or [N, C, H, W] (BatchNorm1d/2d), momentum 0.1, eps 1e-5.",
         |c: INT| {

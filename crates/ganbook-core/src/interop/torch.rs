@@ -5,6 +5,7 @@
 //! load and written as 0 on save so that `load_state_dict` (strict) accepts the file.
 
 use crate::error::Result;
+use crate::nn::spectral_norm::{Normed, SpectralNorm};
 use crate::nn::{Layer, Sequential};
 use crate::{bail, err};
 use burn::module::Param;
@@ -143,8 +144,26 @@ fn tensors_of(layer: &Layer) -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
             vec![("weight", w.dims().to_vec(), data(w))]
         }
         Layer::Stateless(_) => vec![],
+        // PyTorch's parametrization: the weight before normalising, and u and v
+        Layer::SpectralNorm(sn) => {
+            let mut v: Vec<_> = tensors_of(&sn.layer())
+                .into_iter()
+                .map(|(name, s, d)| match name {
+                    "weight" => (SN_WEIGHT, s, d),
+                    _ => (name, s, d),
+                })
+                .collect();
+            v.push((SN_U, t(&sn.u).0, t(&sn.u).1));
+            v.push((SN_V, t(&sn.v).0, t(&sn.v).1));
+            v
+        }
     }
 }
+
+/// The names `torch.nn.utils.parametrizations.spectral_norm` gives a wrapped layer's tensors.
+const SN_WEIGHT: &str = "parametrizations.weight.original";
+const SN_U: &str = "parametrizations.weight.0._u";
+const SN_V: &str = "parametrizations.weight.0._v";
 
 fn conv_tensors(
     w: &Param<Tensor<4>>,
@@ -211,45 +230,67 @@ pub fn load(seq: &mut Sequential, path: &Path) -> Result<()> {
     }
     for (i, layer) in seq.layers.iter_mut().enumerate() {
         let mut take = |name: &str| dict.remove(&format!("{i}.{name}")).unwrap().1;
-        match layer {
-            Layer::Linear(l) => {
-                let (d_in, d_out) = l.dims();
-                let w = Tensor::<2>::from_data(
-                    TensorData::new(take("weight"), [d_out, d_in]),
-                    &crate::device::current(),
-                );
-                l.weight = replace(&l.weight, w.transpose());
-                if let Some(b) = &l.bias {
-                    l.bias = Some(set(b, take("bias")));
-                }
-            }
-            Layer::Conv2d(l) => {
-                l.weight = set(&l.weight, take("weight"));
-                if let Some(b) = &l.bias {
-                    l.bias = Some(set(b, take("bias")));
-                }
-            }
-            Layer::ConvTranspose2d(l) => {
-                l.weight = set(&l.weight, take("weight"));
-                if let Some(b) = &l.bias {
-                    l.bias = Some(set(b, take("bias")));
-                }
-            }
-            Layer::BatchNorm(b) => {
-                b.weight = set(&b.weight, take("weight"));
-                b.bias = set(&b.bias, take("bias"));
-                b.running_mean = set(&b.running_mean, take("running_mean"));
-                b.running_var = set(&b.running_var, take("running_var"));
-            }
-            Layer::LayerNorm(l) => {
-                l.weight = set(&l.weight, take("weight"));
-                l.bias = set(&l.bias, take("bias"));
-            }
-            Layer::Embedding(e) => e.weight = set(&e.weight, take("weight")),
-            Layer::Stateless(_) => {}
-        }
+        load_layer(layer, &mut take);
     }
     Ok(())
+}
+
+/// Sets a layer's tensors from `take(name)` (every name checked to be there).
+fn load_layer(layer: &mut Layer, take: &mut dyn FnMut(&str) -> Vec<f32>) {
+    match layer {
+        Layer::Linear(l) => {
+            let (d_in, d_out) = l.dims();
+            let w = Tensor::<2>::from_data(
+                TensorData::new(take("weight"), [d_out, d_in]),
+                &crate::device::current(),
+            );
+            l.weight = replace(&l.weight, w.transpose());
+            if let Some(b) = &l.bias {
+                l.bias = Some(set(b, take("bias")));
+            }
+        }
+        Layer::Conv2d(l) => {
+            l.weight = set(&l.weight, take("weight"));
+            if let Some(b) = &l.bias {
+                l.bias = Some(set(b, take("bias")));
+            }
+        }
+        Layer::ConvTranspose2d(l) => {
+            l.weight = set(&l.weight, take("weight"));
+            if let Some(b) = &l.bias {
+                l.bias = Some(set(b, take("bias")));
+            }
+        }
+        Layer::BatchNorm(b) => {
+            b.weight = set(&b.weight, take("weight"));
+            b.bias = set(&b.bias, take("bias"));
+            b.running_mean = set(&b.running_mean, take("running_mean"));
+            b.running_var = set(&b.running_var, take("running_var"));
+        }
+        Layer::LayerNorm(l) => {
+            l.weight = set(&l.weight, take("weight"));
+            l.bias = set(&l.bias, take("bias"));
+        }
+        Layer::Embedding(e) => e.weight = set(&e.weight, take("weight")),
+        Layer::Stateless(_) => {}
+        Layer::SpectralNorm(sn) => {
+            let mut inner = sn.layer();
+            load_layer(&mut inner, &mut |name| match name {
+                "weight" => take(SN_WEIGHT),
+                _ => take(name),
+            });
+            *sn = SpectralNorm {
+                inner: match inner {
+                    Layer::Linear(l) => Normed::Linear(l),
+                    Layer::Conv2d(l) => Normed::Conv2d(l),
+                    Layer::ConvTranspose2d(l) => Normed::ConvTranspose2d(l),
+                    _ => unreachable!("spectral norm wraps only these"),
+                },
+                u: set(&sn.u, take(SN_U)),
+                v: set(&sn.v, take(SN_V)),
+            };
+        }
+    }
 }
 
 fn keys_near(dict: &StateDict, i: usize) -> String {

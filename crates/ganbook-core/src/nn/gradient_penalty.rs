@@ -15,13 +15,13 @@ use crate::{bail, err};
 use burn::tensor::Distribution;
 use burn::tensor::ops::ConvTransposeOptions;
 
-const SUPPORTED: &str =
-    "linear, conv2d, leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape";
+const SUPPORTED: &str = "linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape";
 
 /// Why a layer cannot be part of a critic under the penalty, if it cannot.
 fn check_supported(layer: &Layer) -> Result<()> {
     match layer {
         Layer::Linear(_) | Layer::Conv2d(_) | Layer::LayerNorm(_) => Ok(()),
+        Layer::SpectralNorm(s) => check_supported(&s.layer()),
         Layer::BatchNorm(_) => bail!(
             "batch norm mixes the samples of a batch, so per-sample gradients are not defined: use layer_norm in a WGAN-GP critic"
         ),
@@ -68,6 +68,8 @@ fn backward(
         Layer::Linear(l) => g.matmul(DynTensor::new(l.weight.val().transpose()))?,
         Layer::Conv2d(c) => conv2d_input_grad(c, &input.shape(), g)?,
         Layer::LayerNorm(l) => layer_norm_input_grad(l, input, g)?,
+        // the wrapped layer's with its weight divided by sigma (differentiable in the weight)
+        Layer::SpectralNorm(s) => backward(&s.normalized(), input, output, g)?,
         Layer::Stateless(s) => match s.op {
             Op::Relu => g.binary(input.clone().detach().greater_scalar(0.0), BinOp::Mul)?,
             Op::LeakyRelu(a) => {

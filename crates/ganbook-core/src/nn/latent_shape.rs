@@ -11,6 +11,7 @@ fn wanted_by(layer: &Layer) -> Option<Vec<usize>> {
     match layer {
         Layer::Linear(l) => Some(vec![l.dims().0]),
         Layer::ConvTranspose2d(l) => Some(vec![l.channels().0, 1, 1]),
+        Layer::SpectralNorm(s) => wanted_by(&s.layer()),
         _ => None,
     }
 }

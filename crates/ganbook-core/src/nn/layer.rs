@@ -6,6 +6,7 @@ use super::embedding::Embedding;
 use super::init::Scheme;
 use super::linear::Linear;
 use super::norm::{BatchNorm, LayerNorm};
+use super::spectral_norm::SpectralNorm;
 use super::stateless::Stateless;
 use crate::error::Result;
 use crate::tensor::DynTensor;
@@ -20,6 +21,7 @@ pub enum Layer {
     LayerNorm(LayerNorm),
     Embedding(Embedding),
     Stateless(Stateless),
+    SpectralNorm(SpectralNorm),
 }
 
 impl Layer {
@@ -33,6 +35,7 @@ impl Layer {
             Layer::LayerNorm(l) => l.describe(),
             Layer::Embedding(l) => l.describe(),
             Layer::Stateless(l) => l.describe(),
+            Layer::SpectralNorm(l) => l.describe(),
         }
     }
 
@@ -52,6 +55,7 @@ impl Layer {
             Layer::LayerNorm(l) => l.output_shape(input),
             Layer::Embedding(l) => l.output_shape(input),
             Layer::Stateless(l) => l.output_shape(input),
+            Layer::SpectralNorm(l) => l.output_shape(input),
         }
     }
 
@@ -64,6 +68,7 @@ impl Layer {
             Layer::LayerNorm(_) => &"layer_norm forward",
             Layer::Embedding(_) => &"embedding forward",
             Layer::Stateless(_) => &"activation or reshape forward",
+            Layer::SpectralNorm(_) => &"spectral_norm forward",
         });
         match self {
             Layer::Linear(l) => l.forward(x),
@@ -73,6 +78,7 @@ impl Layer {
             Layer::LayerNorm(l) => l.forward(x),
             Layer::Embedding(l) => l.forward(x),
             Layer::Stateless(l) => l.forward(x, mode),
+            Layer::SpectralNorm(l) => l.forward(x, mode),
         }
     }
 
@@ -84,6 +90,7 @@ impl Layer {
             Layer::ConvTranspose2d(l) => l.init(scheme),
             Layer::BatchNorm(l) => l.init(scheme),
             Layer::Embedding(l) => l.init(scheme),
+            Layer::SpectralNorm(l) => l.init(scheme),
             Layer::LayerNorm(_) | Layer::Stateless(_) => {}
         }
     }

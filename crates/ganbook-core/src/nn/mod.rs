@@ -16,6 +16,7 @@ pub mod model;
 pub mod norm;
 pub mod optim;
 pub mod sequential;
+pub mod spectral_norm;
 pub mod stateless;
 pub mod summary;
 

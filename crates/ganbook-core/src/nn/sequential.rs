@@ -78,13 +78,15 @@ impl ModuleMapper for FreshIds {
 }
 
 impl Sequential {
-    /// Ids of the batch-norm running statistics: state, not trainable parameters.
+    /// Ids of the batch-norm running statistics and spectral norm's u and v: state, not
+    /// trainable parameters.
     pub fn buffer_ids(&self) -> Vec<burn::module::ParamId> {
         let mut ids = Vec::new();
         for layer in &self.layers {
-            if let Layer::BatchNorm(b) = layer {
-                ids.push(b.running_mean.id);
-                ids.push(b.running_var.id);
+            match layer {
+                Layer::BatchNorm(b) => ids.extend([b.running_mean.id, b.running_var.id]),
+                Layer::SpectralNorm(s) => ids.extend([s.u.id, s.v.id]),
+                _ => {}
             }
         }
         ids

@@ -5,10 +5,13 @@ use super::Layer;
 use super::Sequential;
 use burn::module::Module;
 
-/// Trainable parameters of a layer (batch-norm running statistics are buffers, not counted).
+/// Trainable parameters of a layer (batch-norm running statistics and spectral norm's u and
+/// v are buffers, not counted).
 pub fn trainable_params(layer: &Layer) -> usize {
     match layer {
         Layer::BatchNorm(b) => 2 * b.channels(),
+        // u and v are buffers
+        Layer::SpectralNorm(s) => s.layer().num_params(),
         other => other.num_params(),
     }
 }
