@@ -977,3 +977,83 @@ fn spectral_norm_matches_torch() {
     }
     check.finish("spectral norm");
 }
+
+// ---- the R1 penalty -------------------------------------------------------------------
+
+/// The case's critic from PyTorch's parameters, and its parameters by PyTorch's names.
+fn r1_critic(c: &Case) -> (Sequential, Vec<(String, DynTensor)>) {
+    let p = |k: &str| c.param(k);
+    let mut named = Vec::new();
+    let mut linear = |i: usize| {
+        let l = Linear {
+            weight: p(&format!("{i}.weight")).transposed().param(),
+            bias: Some(p(&format!("{i}.bias")).param()),
+        };
+        named.push((format!("{i}.weight"), DynTensor::new(l.weight.val())));
+        named.push((
+            format!("{i}.bias"),
+            DynTensor::new(l.bias.as_ref().unwrap().val()),
+        ));
+        Layer::Linear(l)
+    };
+    let leaky = Layer::Stateless(Stateless {
+        op: Op::LeakyRelu(0.2),
+    });
+    let layers = if c.name == "mlp" {
+        vec![linear(0), leaky, linear(2)]
+    } else {
+        let last = linear(3);
+        let conv = Conv2d {
+            weight: p("0.weight").param(),
+            bias: Some(p("0.bias").param()),
+            spec: ConvSpec {
+                stride: 2,
+                padding: 1,
+                ..ConvSpec::new(3)
+            },
+        };
+        named.push(("0.weight".into(), DynTensor::new(conv.weight.val())));
+        named.push((
+            "0.bias".into(),
+            DynTensor::new(conv.bias.as_ref().unwrap().val()),
+        ));
+        let flatten = Layer::Stateless(Stateless { op: Op::Flatten });
+        vec![Layer::Conv2d(conv), leaky, flatten, last]
+    };
+    (Sequential::new(layers), named)
+}
+
+#[test]
+fn r1_penalty_matches_torchs_double_backward() {
+    let cases = load("r1.json");
+    let mut check = Check::default();
+    for c in &cases {
+        let (mut critic, named) = r1_critic(c);
+        let r1 = ganbook::nn::r1::r1_penalty(&mut critic, &c.input("x").dyn_tensor()).unwrap();
+        check.dyn_close(
+            &format!("{} r1", c.name),
+            &r1.clone().reshape(&[1]).unwrap(),
+            &c.t(&["r1"]),
+        );
+        let grads = backward_scalar(&r1);
+        for (name, t) in &named {
+            let what = format!("{} grad {name}", c.name);
+            let want = c.v["grads"].get(name).map(Fix::from_json);
+            match (grad_of(t, &grads), want) {
+                // a linear's weight is stored [in, out]: compare in PyTorch's layout
+                (Some(g), Some(w)) if t.shape().len() == 2 => {
+                    let g = DynTensor::new(g.ranked::<2>("grad").unwrap().transpose());
+                    check.dyn_close(&what, &g, &w)
+                }
+                (Some(g), Some(w)) => check.dyn_close(&what, &g, &w),
+                // no path to the input gradient here: PyTorch's is zero or absent
+                (None, Some(w)) => {
+                    assert!(w.data.iter().all(|v| *v == 0.0), "{what}: {:?}", w.data)
+                }
+                (None, None) => {}
+                (Some(_), None) => panic!("{what}: PyTorch has no gradient"),
+            }
+        }
+    }
+    check.finish("r1");
+}

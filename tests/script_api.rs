@@ -405,3 +405,11 @@ fn spectral_norm_wraps_weight_layers_and_trains_under_the_gradient_penalty() {
         assert!(e.contains(says), "{src}: {e}");
     }
 }
+
+#[test]
+fn r1_penalty_refuses_batch_norm() {
+    let e = error_of(
+        "r1_penalty(sequential([linear(2, 4), batch_norm(4), linear(4, 1)]), randn([4, 2]))",
+    );
+    assert!(e.contains("batch norm"), "{e}");
+}

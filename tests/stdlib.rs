@@ -62,3 +62,26 @@ fn dcgan_builders_give_promised_shapes() {
     assert_eq!(r["d64"], serde_json::json!([2, 1]));
     assert!(r["gp64"].as_f64().is_some_and(f64::is_finite));
 }
+
+#[test]
+fn gan_train_takes_r1_and_ema() {
+    let src = r#"
+        import "gan" as gan;
+        seed(1);
+        let G = sequential([linear(2, 16), relu(), linear(16, 2)]);
+        let D = sequential([spectral_norm(linear(2, 16)), leaky_relu(0.2), linear(16, 1)]);
+        let last = gan::train(G, D, adam(G), adam(D), "ring8",
+                              #{ nz: 2, steps: 3, batch: 32, r1: 10.0, ema: 0.9 });
+        result("d_loss", last.d_loss);
+        result("averaged", type_of(last.G_ema) == "Model" && last.G_ema.sample(randn([4, 2])).shape()[0] == 4);
+    "#;
+    let (ok, err, json) = run_script("r1-ema", src);
+    assert!(ok, "{err}");
+    assert!(
+        json["results"]["d_loss"]
+            .as_f64()
+            .is_some_and(f64::is_finite),
+        "{json}"
+    );
+    assert_eq!(json["results"]["averaged"], true, "{json}");
+}

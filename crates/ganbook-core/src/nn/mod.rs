@@ -15,6 +15,7 @@ pub mod loss;
 pub mod model;
 pub mod norm;
 pub mod optim;
+pub mod r1;
 pub mod sequential;
 pub mod spectral_norm;
 pub mod stateless;
