@@ -238,16 +238,27 @@ fn pause_and_single_steps_count_exact_updates() {
     press("step_d", (1, 0), "one D update");
     press("step_g", (1, 1), "one G update");
     press("step_round", (2, 2), "one round");
-    // 3 D steps per round: from the next round (the one waiting began with 1), a round is
-    // 3 D updates and 1 G update
+    // 3 D steps per round: a round is then 3 D updates and 1 G update. The script reads the
+    // knob when its round begins: the round it may already have begun has 1 D (or 3, when it
+    // had not reached its gate yet), every round after it 3.
     let knob = r#"{"name":"d_steps","value":3}"#;
     assert_eq!(post(&addr, &format!("/knob?{t}"), knob).0, 200);
-    press("step_round", (3, 3), "the round already begun");
-    press("step_round", (6, 4), "a round of 3 D");
+    let body = r#"{"button":"step_round"}"#;
+    assert_eq!(post(&addr, &format!("/control?{t}"), body).0, 200);
+    eventually(5, "the round begun", || counts().1 == paused.1 + 3);
+    std::thread::sleep(Duration::from_millis(300));
+    let now = counts();
+    assert!(
+        now.0 == paused.0 + 3 || now.0 == paused.0 + 5,
+        "{paused:?} -> {now:?}"
+    );
+    let (d0, g0) = (now.0 - paused.0, now.1 - paused.1);
+    press("step_round", (d0 + 3, g0 + 1), "a round of 3 D");
     // a G step while the run waits at a D update skips the D updates to reach it
-    press("step_g", (6, 5), "G alone");
+    press("step_g", (d0 + 3, g0 + 2), "G alone");
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(counts(), (paused.0 + 6, paused.1 + 5), "exactly one step");
+    let want = (paused.0 + d0 + 3, paused.1 + g0 + 2);
+    assert_eq!(counts(), want, "exactly one step");
     post(&addr, &format!("/control?{t}"), r#"{"button":"play"}"#);
     eventually(10, "playing again", || counts().1 > paused.1 + 10);
     assert_eq!(g.interrupt(), Some(130));
