@@ -65,17 +65,16 @@ impl Feed {
         let mut rows_seen = 0usize;
         let mut last_row: Option<Value> = None;
         while !self.stop.load(Ordering::Relaxed) {
-            let (new_rows, total) = ctx.log_rows_from(rows_seen);
-            // the log went back (restored for a re-run) when it shrank or its row changed
-            let went_back = total < rows_seen
-                || (rows_seen > 0 && {
-                    let (at, _) = ctx.log_rows_from(rows_seen - 1);
-                    at.first().map(row_json) != last_row
-                });
+            // from the last row sent on: the log went back (restored for a re-run) when it
+            // shrank or that row changed
+            let from = rows_seen.saturating_sub(1);
+            let (rows, total) = ctx.log_rows_from(from);
+            let went_back =
+                total < rows_seen || (rows_seen > 0 && rows.first().map(row_json) != last_row);
             let rows = if went_back {
                 ctx.log_rows_from(0).0
             } else {
-                new_rows
+                rows.into_iter().skip(rows_seen - from).collect()
             };
             let keys = ctx.with_log(|l| l.keys.clone());
             let common = json!({

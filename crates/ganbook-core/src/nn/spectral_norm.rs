@@ -129,29 +129,18 @@ impl SpectralNorm {
     pub fn normalized(&self) -> Layer {
         let sigma = self.sigma();
         match &self.inner {
-            Normed::Linear(l) => {
-                let w = l.weight.val() / sigma.reshape([1, 1]);
-                Layer::Linear(Linear {
-                    weight: Param::initialized(l.weight.id, w),
-                    bias: l.bias.clone(),
-                })
-            }
-            Normed::Conv2d(l) => {
-                let w = l.weight.val() / sigma.reshape([1, 1, 1, 1]);
-                Layer::Conv2d(Conv2d {
-                    weight: Param::initialized(l.weight.id, w),
-                    bias: l.bias.clone(),
-                    spec: l.spec,
-                })
-            }
-            Normed::ConvTranspose2d(l) => {
-                let w = l.weight.val() / sigma.reshape([1, 1, 1, 1]);
-                Layer::ConvTranspose2d(ConvTranspose2d {
-                    weight: Param::initialized(l.weight.id, w),
-                    bias: l.bias.clone(),
-                    spec: l.spec,
-                })
-            }
+            Normed::Linear(l) => Layer::Linear(Linear {
+                weight: divided(&l.weight, sigma),
+                bias: l.bias.clone(),
+            }),
+            Normed::Conv2d(l) => Layer::Conv2d(Conv2d {
+                weight: divided(&l.weight, sigma),
+                ..l.clone()
+            }),
+            Normed::ConvTranspose2d(l) => Layer::ConvTranspose2d(ConvTranspose2d {
+                weight: divided(&l.weight, sigma),
+                ..l.clone()
+            }),
         }
     }
 
@@ -170,6 +159,11 @@ impl SpectralNorm {
             Normed::ConvTranspose2d(l) => l.init(scheme),
         }
     }
+}
+
+/// `w / sigma` under w's id (the gradient reaches w through it).
+fn divided<const D: usize>(w: &Param<Tensor<D>>, sigma: Tensor<1>) -> Param<Tensor<D>> {
+    Param::initialized(w.id, w.val() / sigma.reshape([1; D]))
 }
 
 /// The weight as PyTorch's spectral norm sees it: [out, rest].
