@@ -5,7 +5,7 @@
 //! lines). Scripts: gan_ring8 (a script that draws for the page: toy.rhai's live frames) and
 //! DCGAN 32 (one that does nothing with the page).
 
-use super::{Settings, report};
+use super::{Settings, median, report};
 use crate::err;
 use crate::error::Result;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -88,12 +88,6 @@ fn watch_page(url: String) {
     });
 }
 
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn compare(name: &str, script: &std::path::Path, sets: &[&str], rounds: usize) -> Result<()> {
     let ways = [
         Way::Watch,
@@ -117,7 +111,7 @@ fn compare(name: &str, script: &std::path::Path, sets: &[&str], rounds: usize) -
         (2, "live_one_page"),
         (3, "live_50_pages"),
     ] {
-        let extra = format!(" ratio_vs_watch={:.3}", median(&times[k]) / watch);
+        let extra = format!(" ratio_vs_watch={:.3}", median(&mut times[k]) / watch);
         report(&format!("live_{name}_{label}"), &mut times[k], &extra);
     }
     Ok(())

@@ -141,20 +141,26 @@ pub fn run(names: &[String], settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// The median of timings sorted in place (NaN for none).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 /// Prints one `bench` line for the timings `v` (milliseconds), with `extra` fields at its
 /// end, and returns their median.
 pub fn report(name: &str, v: &mut [f64], extra: &str) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
+    let med = median(v);
     let n = v.len();
     if n == 0 {
         println!("bench {name} steps=0");
         return f64::NAN;
     }
-    let med = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
     println!(
         "bench {name} median_ms={med:.1} min_ms={:.1} max_ms={:.1} steps={n}{extra}",
         v[0],

@@ -3,7 +3,7 @@
 //! alternating. The extra time is sigma's matrix-vector products and the power iteration.
 
 use super::script_step::ScriptStep;
-use super::{Settings, report};
+use super::{Settings, median, report};
 use crate::error::Result;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -30,9 +30,7 @@ pub fn run(s: &Settings) -> Result<()> {
         }
     }
     let plain = report("spectral_norm_dcgan32_plain", &mut times[0], "");
-    let mut sorted = times[1].clone();
-    sorted.sort_by(f64::total_cmp);
-    let sn = sorted[sorted.len() / 2];
+    let sn = median(&mut times[1]);
     let extra = format!(
         " ratio_vs_plain={:.3} share_of_step={:.3}",
         sn / plain,

@@ -60,6 +60,16 @@ impl DrawnSet {
     }
 }
 
+/// The drawn set `name`, sampling the toy mixture `default` until something is drawn.
+fn drawn_set(ctx: &Arc<RunState>, name: &str, default: &str) -> Result<DrawnSet> {
+    toy2d::mixture(default)?;
+    Ok(DrawnSet {
+        name: name.into(),
+        default: default.into(),
+        ctx: ctx.clone(),
+    })
+}
+
 fn make_knob(ctx: &Arc<RunState>, name: &str, default: Dynamic, m: &Map) -> Result<KnobHandle> {
     let o = Options::new(m, "knob", &["min", "max", "log", "choices"])?;
     let mut knob = if default.is_string() {
@@ -153,27 +163,14 @@ pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
         e,
         "drawn",
         "drawn(name, default) -> Drawn\nThe points drawn with the mouse on the live page's canvas (-4..4 on both axes) under name, as a 2-D dataset: d.sample(n) gives [n, 2] points, each near a drawn point (std 0.05); until something is drawn (and without --live), samples of the toy mixture default (\"ring8\", \"grid25\"). A new drawing takes effect at the next sample.",
-        move |name: &str, default: &str| {
-            call("drawn", || {
-                toy2d::mixture(default)?;
-                Ok(DrawnSet {
-                    name: name.into(),
-                    default: default.into(),
-                    ctx: c.clone(),
-                })
-            })
-        },
+        move |name: &str, default: &str| call("drawn", || drawn_set(&c, name, default)),
     );
     let c = ctx.clone();
     def(
         e,
         "drawn",
         "drawn(name) -> Drawn\ndrawn(name, \"ring8\"): the points drawn on the live page as name, a ring until something is drawn.",
-        move |name: &str| DrawnSet {
-            name: name.into(),
-            default: "ring8".into(),
-            ctx: c.clone(),
-        },
+        move |name: &str| call("drawn", || drawn_set(&c, name, "ring8")),
     );
     def(
         e,
