@@ -9,6 +9,7 @@ use crate::nn::conv::{Conv2d, ConvSpec, ConvTranspose2d};
 use crate::nn::embedding::Embedding;
 use crate::nn::linear::Linear;
 use crate::nn::norm::{BatchNorm, LayerNorm};
+use crate::nn::spectral_norm::SpectralNorm;
 use crate::nn::stateless::{Op, Stateless};
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, Map};
 
@@ -36,7 +37,7 @@ pub fn register(e: &mut Engine) {
     def(
         e,
         "linear",
-        "linear(in, out, #{bias}) -> Layer\nFully connected; bias: false drops the bias.",
+        "linear(in, out, #{bias, sn}) -> Layer\nFully connected; bias: false drops the bias; sn: true wraps it in spectral_norm.",
         |i: INT, o: INT, m: Map| call("linear", || linear(i, o, &m)),
     );
     def(
@@ -48,7 +49,7 @@ pub fn register(e: &mut Engine) {
     def(
         e,
         "conv2d",
-        "conv2d(in, out, kernel, #{stride, padding, dilation, bias}) -> Layer\n2-D convolution; H' = (H + 2 padding - dilation (kernel - 1) - 1) / stride + 1.",
+        "conv2d(in, out, kernel, #{stride, padding, dilation, bias, sn}) -> Layer\n2-D convolution; H' = (H + 2 padding - dilation (kernel - 1) - 1) / stride + 1; sn: true wraps it in spectral_norm.",
         |i: INT, o: INT, k: INT, m: Map| call("conv2d", || conv(i, o, k, &m, false)),
     );
     def(
@@ -60,7 +61,7 @@ pub fn register(e: &mut Engine) {
     def(
         e,
         "conv_transpose2d",
-        "conv_transpose2d(in, out, kernel, #{stride, padding, output_padding, dilation, bias}) -> Layer\nTransposed 2-D convolution; H' = (H - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1.",
+        "conv_transpose2d(in, out, kernel, #{stride, padding, output_padding, dilation, bias, sn}) -> Layer\nTransposed 2-D convolution; H' = (H - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1; sn: true wraps it in spectral_norm.",
         |i: INT, o: INT, k: INT, m: Map| call("conv_transpose2d", || conv(i, o, k, &m, true)),
     );
     def(
@@ -69,9 +70,7 @@ pub fn register(e: &mut Engine) {
         "spectral_norm(layer) -> Layer\nSpectral normalisation (SNGAN, Miyato et al. 2018) of a linear, conv2d or conv_transpose2d layer: its weight divided by sigma = u^T W v, an estimate of its largest singular value, refined by one power iteration per training forward, exactly as torch.nn.utils.parametrizations.spectral_norm (u and v are kept as buffers; saved and loaded with PyTorch's names). Makes a discriminator about 1-Lipschitz: spectral_norm(conv2d(3, 64, 3, #{ padding: 1 })).",
         |layer: Layer| {
             call("spectral_norm", || {
-                Ok(Layer::SpectralNorm(
-                    crate::nn::spectral_norm::SpectralNorm::new(layer)?,
-                ))
+                Ok(Layer::SpectralNorm(SpectralNorm::new(layer)?))
             })
         },
     );
@@ -189,6 +188,24 @@ fn stateless(e: &mut Engine) {
     );
     def(
         e,
+        "avg_pool2d",
+        "avg_pool2d(k) -> Layer\nAverage pooling of [N, C, H, W] over k x k windows, stride k: [N, C, H/k, W/k] (the downsampling of SNGAN's discriminator blocks).",
+        move |k: INT| {
+            call("avg_pool2d", || {
+                Ok(Layer::Stateless(Stateless::new(Op::AvgPool(positive(
+                    k, "kernel",
+                )?))?))
+            })
+        },
+    );
+    def(
+        e,
+        "global_sum_pool",
+        "global_sum_pool() -> Layer\nSum over the spatial positions: [N, C, H, W] -> [N, C] (SNGAN's discriminator, before its last linear).",
+        move || make(Op::GlobalSumPool),
+    );
+    def(
+        e,
         "dropout",
         "dropout(p) -> Layer\nZeroes values with probability p while training (scaling the rest by 1/(1-p)); off in eval mode.",
         move |p: Dynamic| {
@@ -203,11 +220,11 @@ fn stateless(e: &mut Engine) {
 
 /// Refuses a layer whose parameters (of this shape) would pass the tensor memory limit,
 /// before anything is allocated.
-fn params_fit(shape: &[usize]) -> Result<()> {
+pub fn params_fit(shape: &[usize]) -> Result<()> {
     crate::memory_limit::check(shape).map_err(|e| crate::err!("its parameters: {e}"))
 }
 
-fn positive(v: INT, what: &str) -> Result<usize> {
+pub fn positive(v: INT, what: &str) -> Result<usize> {
     if v < 1 {
         return Err(crate::err!("{what} must be at least 1, got {v}"));
     }
@@ -215,17 +232,27 @@ fn positive(v: INT, what: &str) -> Result<usize> {
 }
 
 fn linear(i: INT, o: INT, m: &Map) -> Result<Layer> {
-    let opts = Options::new(m, "linear", &["bias"])?;
+    let opts = Options::new(m, "linear", &["bias", "sn"])?;
     let (i, o) = (positive(i, "in")?, positive(o, "out")?);
     params_fit(&[i, o])?;
-    Ok(Layer::Linear(Linear::new(i, o, opts.bool("bias", true)?)))
+    normed(
+        Layer::Linear(Linear::new(i, o, opts.bool("bias", true)?)),
+        opts.bool("sn", false)?,
+    )
 }
 
 fn conv(i: INT, o: INT, k: INT, m: &Map, transposed: bool) -> Result<Layer> {
     let known: &[&str] = if transposed {
-        &["stride", "padding", "output_padding", "dilation", "bias"]
+        &[
+            "stride",
+            "padding",
+            "output_padding",
+            "dilation",
+            "bias",
+            "sn",
+        ]
     } else {
-        &["stride", "padding", "dilation", "bias"]
+        &["stride", "padding", "dilation", "bias", "sn"]
     };
     let what = if transposed {
         "conv_transpose2d"
@@ -243,9 +270,18 @@ fn conv(i: INT, o: INT, k: INT, m: &Map, transposed: bool) -> Result<Layer> {
     };
     let (i, o) = (positive(i, "in channels")?, positive(o, "out channels")?);
     params_fit(&[o, i, spec.kernel, spec.kernel])?;
-    Ok(if transposed {
+    let layer = if transposed {
         Layer::ConvTranspose2d(ConvTranspose2d::new(i, o, spec)?)
     } else {
         Layer::Conv2d(Conv2d::new(i, o, spec)?)
+    };
+    normed(layer, opts.bool("sn", false)?)
+}
+
+/// The layer, wrapped in spectral norm when `sn` (the `#{ sn: true }` option).
+pub fn normed(layer: Layer, sn: bool) -> Result<Layer> {
+    Ok(match sn {
+        true => Layer::SpectralNorm(SpectralNorm::new(layer)?),
+        false => layer,
     })
 }

@@ -1,5 +1,7 @@
 //! The Rhai bindings: one file per concept, each a thin layer over the core.
 
+pub mod augment_fns;
+pub mod block_fns;
 pub mod checkpoint_fns;
 pub mod convert;
 pub mod critic_map;
@@ -101,12 +103,14 @@ pub fn engine(ctx: &Arc<RunState>) -> Engine {
     topic("tensors", &mut e, pytorch_fns::register);
     topic("tensors", &mut e, index_fns::register);
     topic("layers", &mut e, layer_fns::register);
+    topic("layers", &mut e, block_fns::register);
     topic("layers", &mut e, positional_options::register);
     topic("models", &mut e, model_fns::register);
     topic("models", &mut e, ema_fns::register);
     topic("optimizers", &mut e, |e| optim_fns::register(e, ctx));
     topic("losses", &mut e, loss_fns::register);
     topic("data", &mut e, toy_fns::register);
+    topic("data", &mut e, augment_fns::register);
     topic("runs", &mut e, |e| run_fns::register(e, ctx));
     topic("outputs", &mut e, |e| output_fns::register(e, ctx));
     topic("teaching", &mut e, |e| teach_fns::register(e, ctx));

@@ -71,6 +71,22 @@ pub fn register(e: &mut Engine) {
     );
     def(
         e,
+        "forward",
+        "forward(model, x, y) -> Tensor\nA class-conditional model's forward: y holds each sample's class ([N] indices 0..n_classes-1), which conditional_batch_norm and projection layers read. G.forward(z, y), D.forward(x, y).",
+        |m: &mut Model, x: DynTensor, y: DynTensor| {
+            call("forward", || m.forward_labeled(x, Some(&y)))
+        },
+    );
+    def(
+        e,
+        "sample",
+        "sample(model, x, y) -> Tensor\nA class-conditional model in evaluation mode without gradients: G.sample(randn([10, 128]), arange(0, 10)) draws one sample of each of 10 classes.",
+        |m: &mut Model, x: DynTensor, y: DynTensor| {
+            call("sample", || m.sample_labeled(x, Some(&y)))
+        },
+    );
+    def(
+        e,
         "train",
         "train(model) -> Model\nTraining mode: batch statistics in batch norm, dropout on (the default).",
         |m: &mut Model| {

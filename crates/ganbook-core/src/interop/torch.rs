@@ -5,8 +5,10 @@
 //! load and written as 0 on save so that `load_state_dict` (strict) accepts the file.
 
 use crate::error::Result;
+use crate::nn::attention::PROJECTION_NAMES;
 use crate::nn::spectral_norm::{Normed, SpectralNorm};
 use crate::nn::{Layer, Sequential};
+use crate::tensor::DynTensor;
 use crate::{bail, err};
 use burn::module::Param;
 use burn::tensor::{Tensor, TensorData};
@@ -114,49 +116,173 @@ fn strip_prefix(dict: &mut StateDict) {
     }
 }
 
-/// The PyTorch tensors of one layer: (name, value, transposed-from-ours).
-fn tensors_of(layer: &Layer) -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
-    let t = |p: &Param<Tensor<1>>| (p.val().dims().to_vec(), data(p.val()));
+/// (PyTorch name within the layer, shape, values in PyTorch's layout).
+type Named = Vec<(String, Vec<usize>, Vec<f32>)>;
+
+/// One tensor of a layer under its PyTorch name: the tensor as ganbook holds it (the
+/// parameter's own value, so its gradient can be looked up), and PyTorch's shape of it.
+#[derive(Clone)]
+pub struct NamedTensor {
+    pub name: String,
+    pub tensor: DynTensor,
+    /// PyTorch's layout is the transpose of ganbook's (a linear weight: [out, in] vs [in, out]).
+    pub transposed: bool,
+    pub torch_shape: Vec<usize>,
+}
+
+impl NamedTensor {
+    fn new(name: &str, tensor: DynTensor) -> NamedTensor {
+        NamedTensor {
+            name: name.to_string(),
+            torch_shape: tensor.shape(),
+            tensor,
+            transposed: false,
+        }
+    }
+
+    /// The values in PyTorch's layout.
+    pub fn torch_values(&self) -> Vec<f32> {
+        match self.transposed {
+            true => self
+                .tensor
+                .clone()
+                .transpose(0, 1)
+                .map(|t| t.to_vec())
+                .unwrap_or_default(),
+            false => self.tensor.to_vec(),
+        }
+    }
+}
+
+/// The PyTorch tensors of one layer, nested blocks' under their module names
+/// (`body.0.weight`, `query.weight`).
+fn tensors_of(layer: &Layer) -> Named {
+    named_tensors(layer)
+        .into_iter()
+        .map(|t| (t.name.clone(), t.torch_shape.clone(), t.torch_values()))
+        .collect()
+}
+
+/// Every tensor of a layer (parameters and buffers) by its name in PyTorch's state_dict.
+pub fn named_tensors(layer: &Layer) -> Vec<NamedTensor> {
+    let p1 = |name: &str, p: &Param<Tensor<1>>| NamedTensor::new(name, DynTensor::new(p.val()));
+    let p2 = |name: &str, p: &Param<Tensor<2>>| NamedTensor::new(name, DynTensor::new(p.val()));
     match layer {
         Layer::Linear(l) => {
-            let w = l.weight.val().transpose();
-            let mut v = vec![("weight", w.dims().to_vec(), data(w))];
-            if let Some(b) = &l.bias {
-                let (s, d) = t(b);
-                v.push(("bias", s, d));
-            }
+            let [d_in, d_out] = l.weight.val().dims();
+            let mut v = vec![NamedTensor {
+                transposed: true,
+                torch_shape: vec![d_out, d_in],
+                ..p2("weight", &l.weight)
+            }];
+            v.extend(l.bias.iter().map(|b| p1("bias", b)));
             v
         }
         Layer::Conv2d(l) => conv_tensors(&l.weight, &l.bias),
         Layer::ConvTranspose2d(l) => conv_tensors(&l.weight, &l.bias),
         Layer::BatchNorm(b) => vec![
-            ("weight", t(&b.weight).0, t(&b.weight).1),
-            ("bias", t(&b.bias).0, t(&b.bias).1),
-            ("running_mean", t(&b.running_mean).0, t(&b.running_mean).1),
-            ("running_var", t(&b.running_var).0, t(&b.running_var).1),
+            p1("weight", &b.weight),
+            p1("bias", &b.bias),
+            p1("running_mean", &b.running_mean),
+            p1("running_var", &b.running_var),
         ],
         Layer::LayerNorm(l) => vec![
-            ("weight", l.shape.clone(), data(l.weight.val())),
-            ("bias", l.shape.clone(), data(l.bias.val())),
+            NamedTensor {
+                torch_shape: l.shape.clone(),
+                ..p1("weight", &l.weight)
+            },
+            NamedTensor {
+                torch_shape: l.shape.clone(),
+                ..p1("bias", &l.bias)
+            },
         ],
-        Layer::Embedding(e) => {
-            let w = e.weight.val();
-            vec![("weight", w.dims().to_vec(), data(w))]
-        }
+        Layer::Embedding(e) => vec![p2("weight", &e.weight)],
         Layer::Stateless(_) => vec![],
         // PyTorch's parametrization: the weight before normalising, and u and v
         Layer::SpectralNorm(sn) => {
-            let mut v: Vec<_> = tensors_of(&sn.layer())
+            let mut v: Vec<NamedTensor> = named_tensors(&sn.layer())
                 .into_iter()
-                .map(|(name, s, d)| match name {
-                    "weight" => (SN_WEIGHT, s, d),
-                    _ => (name, s, d),
+                .map(|t| match t.name.as_str() {
+                    "weight" => NamedTensor {
+                        name: SN_WEIGHT.into(),
+                        ..t
+                    },
+                    _ => t,
                 })
                 .collect();
-            v.push((SN_U, t(&sn.u).0, t(&sn.u).1));
-            v.push((SN_V, t(&sn.v).0, t(&sn.v).1));
+            v.push(p1(SN_U, &sn.u));
+            v.push(p1(SN_V, &sn.v));
             v
         }
+        Layer::Residual(r) => [
+            nested("body", &r.body.layers),
+            nested("shortcut", &r.shortcut.layers),
+        ]
+        .concat(),
+        Layer::SelfAttention(a) => {
+            let mut v: Vec<NamedTensor> = PROJECTION_NAMES
+                .iter()
+                .zip(&a.projections)
+                .flat_map(|(name, p)| prefixed(name, named_tensors(p)))
+                .collect();
+            v.push(p1("gamma", &a.gamma));
+            v
+        }
+        Layer::ConditionalBatchNorm(b) => vec![
+            p2("embed.weight", &b.embed),
+            p1("bn.running_mean", &b.running_mean),
+            p1("bn.running_var", &b.running_var),
+        ],
+        Layer::Projection(p) => {
+            let mut v = prefixed("linear", named_tensors(&Layer::Linear(p.linear.clone())));
+            v.push(p2("embed.weight", &p.embed.weight));
+            v
+        }
+    }
+}
+
+/// `prefix.j.name` for the tensors of each layer j of a nested list.
+fn nested(prefix: &str, layers: &[Layer]) -> Vec<NamedTensor> {
+    layers
+        .iter()
+        .enumerate()
+        .flat_map(|(j, l)| prefixed(&format!("{prefix}.{j}"), named_tensors(l)))
+        .collect()
+}
+
+fn prefixed(prefix: &str, named: Vec<NamedTensor>) -> Vec<NamedTensor> {
+    named
+        .into_iter()
+        .map(|t| NamedTensor {
+            name: format!("{prefix}.{}", t.name),
+            ..t
+        })
+        .collect()
+}
+
+/// The batch norms within a layer (PyTorch keeps a `num_batches_tracked` for each): their
+/// name prefixes, "" for the layer itself.
+fn batch_norms_of(layer: &Layer) -> Vec<String> {
+    let within = |prefix: &str, layers: &[Layer]| -> Vec<String> {
+        layers
+            .iter()
+            .enumerate()
+            .flat_map(|(j, l)| {
+                batch_norms_of(l)
+                    .into_iter()
+                    .map(move |b| format!("{prefix}.{j}.{b}"))
+            })
+            .collect()
+    };
+    match layer {
+        Layer::BatchNorm(_) => vec![String::new()],
+        Layer::ConditionalBatchNorm(_) => vec!["bn.".into()],
+        Layer::Residual(r) => [
+            within("body", &r.body.layers),
+            within("shortcut", &r.shortcut.layers),
+        ]
+        .concat(),
+        _ => vec![],
     }
 }
 
@@ -165,22 +291,13 @@ const SN_WEIGHT: &str = "parametrizations.weight.original";
 const SN_U: &str = "parametrizations.weight.0._u";
 const SN_V: &str = "parametrizations.weight.0._v";
 
-fn conv_tensors(
-    w: &Param<Tensor<4>>,
-    b: &Option<Param<Tensor<1>>>,
-) -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
-    let mut v = vec![("weight", w.val().dims().to_vec(), data(w.val()))];
-    if let Some(b) = b {
-        v.push(("bias", b.val().dims().to_vec(), data(b.val())));
-    }
+fn conv_tensors(w: &Param<Tensor<4>>, b: &Option<Param<Tensor<1>>>) -> Vec<NamedTensor> {
+    let mut v = vec![NamedTensor::new("weight", DynTensor::new(w.val()))];
+    v.extend(
+        b.iter()
+            .map(|b| NamedTensor::new("bias", DynTensor::new(b.val()))),
+    );
     v
-}
-
-fn data<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .unwrap_or_default()
 }
 
 /// Loads a state_dict into the model, checking every name and shape first: nothing is
@@ -290,6 +407,36 @@ fn load_layer(layer: &mut Layer, take: &mut dyn FnMut(&str) -> Vec<f32>) {
                 v: set(&sn.v, take(SN_V)),
             };
         }
+        Layer::Residual(r) => {
+            load_nested(&mut r.body.layers, "body", take);
+            load_nested(&mut r.shortcut.layers, "shortcut", take);
+        }
+        Layer::SelfAttention(a) => {
+            for (name, p) in PROJECTION_NAMES.iter().zip(&mut a.projections) {
+                load_layer(p, &mut |n| take(&format!("{name}.{n}")));
+            }
+            a.gamma = set(&a.gamma, take("gamma"));
+        }
+        Layer::ConditionalBatchNorm(b) => {
+            b.embed = set(&b.embed, take("embed.weight"));
+            b.running_mean = set(&b.running_mean, take("bn.running_mean"));
+            b.running_var = set(&b.running_var, take("bn.running_var"));
+        }
+        Layer::Projection(p) => {
+            let mut linear = Layer::Linear(p.linear.clone());
+            load_layer(&mut linear, &mut |n| take(&format!("linear.{n}")));
+            if let Layer::Linear(l) = linear {
+                p.linear = l;
+            }
+            p.embed.weight = set(&p.embed.weight, take("embed.weight"));
+        }
+    }
+}
+
+/// Loads each layer j of a nested list from `prefix.j.name`.
+fn load_nested(layers: &mut [Layer], prefix: &str, take: &mut dyn FnMut(&str) -> Vec<f32>) {
+    for (j, l) in layers.iter_mut().enumerate() {
+        load_layer(l, &mut |n| take(&format!("{prefix}.{j}.{n}")));
     }
 }
 
@@ -329,9 +476,9 @@ pub fn save(seq: &Sequential, path: &Path) -> Result<()> {
             let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
             owned.push((format!("{i}.{name}"), Dtype::F32, shape, bytes));
         }
-        if let Layer::BatchNorm(_) = layer {
+        for prefix in batch_norms_of(layer) {
             owned.push((
-                format!("{i}.num_batches_tracked"),
+                format!("{i}.{prefix}num_batches_tracked"),
                 Dtype::I64,
                 vec![],
                 0i64.to_le_bytes().to_vec(),

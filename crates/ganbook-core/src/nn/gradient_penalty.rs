@@ -7,7 +7,8 @@
 //! Per-sample gradients need samples that do not mix, so batch norm is refused.
 
 use super::conv::Conv2d;
-use super::stateless::Op;
+use super::residual::Residual;
+use super::stateless::{Op, Stateless};
 use super::{Layer, Mode, Sequential};
 use crate::error::Result;
 use crate::tensor::{BinOp, DynTensor, Reduce, Unary};
@@ -15,20 +16,36 @@ use crate::{bail, err};
 use burn::tensor::Distribution;
 use burn::tensor::ops::ConvTransposeOptions;
 
-const SUPPORTED: &str = "linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape";
+const SUPPORTED: &str = "linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape, upsample, avg_pool2d, global_sum_pool, residual blocks of these";
 
 /// Why a layer cannot be part of a critic under the penalty, if it cannot.
 fn check_supported(layer: &Layer) -> Result<()> {
     match layer {
         Layer::Linear(_) | Layer::Conv2d(_) | Layer::LayerNorm(_) => Ok(()),
         Layer::SpectralNorm(s) => check_supported(&s.layer()),
-        Layer::BatchNorm(_) => bail!(
-            "batch norm mixes the samples of a batch, so per-sample gradients are not defined: use layer_norm in a WGAN-GP critic"
+        Layer::Residual(r) => {
+            check_all(&r.body.layers).map_err(|e| err!("in its body, {e}"))?;
+            check_all(&r.shortcut.layers).map_err(|e| err!("in its shortcut, {e}"))
+        }
+        Layer::BatchNorm(_) | Layer::ConditionalBatchNorm(_) => bail!(
+            "batch norm mixes the samples of a batch, so per-sample gradients are not defined: use layer_norm in a critic under a gradient penalty"
+        ),
+        Layer::SelfAttention(_) => bail!(
+            "cannot be differentiated twice here: its input gradient (through the softmax of the attention map) is not written out for gradient_penalty and r1_penalty; keep self_attention in G, or out of a penalised critic"
+        ),
+        Layer::Projection(_) => bail!(
+            "cannot be differentiated twice here: a penalty through a projection head needs the labels, which gradient_penalty and r1_penalty do not take yet"
         ),
         Layer::Stateless(s) => match s.op {
-            Op::Relu | Op::LeakyRelu(_) | Op::Tanh | Op::Sigmoid | Op::Reshape(_) | Op::Flatten => {
-                Ok(())
-            }
+            Op::Relu
+            | Op::LeakyRelu(_)
+            | Op::Tanh
+            | Op::Sigmoid
+            | Op::Reshape(_)
+            | Op::Flatten
+            | Op::Upsample(_)
+            | Op::AvgPool(_)
+            | Op::GlobalSumPool => Ok(()),
             Op::Dropout(0.0) => Ok(()),
             _ => bail!("is not supported by gradient_penalty (supported: {SUPPORTED})"),
         },
@@ -36,24 +53,125 @@ fn check_supported(layer: &Layer) -> Result<()> {
     }
 }
 
+fn check_all(layers: &[Layer]) -> Result<()> {
+    for (i, layer) in layers.iter().enumerate() {
+        check_supported(layer).map_err(|e| err!("layer {i} ({}) {e}", layer.describe()))?;
+    }
+    Ok(())
+}
+
+/// What the input gradient of one layer needs from its forward pass.
+struct Trace {
+    input: DynTensor,
+    output: DynTensor,
+    /// A residual block's inside: its input after upsampling, and its two paths' traces.
+    block: Option<(DynTensor, Vec<Trace>, Vec<Trace>)>,
+}
+
 /// d(sum of outputs)/d(input) of `seq` at `x`, as a differentiable function of the weights.
 /// x: [N, ...] -> [N, ...] (same shape as x)
 pub fn input_gradient(seq: &mut Sequential, x: DynTensor) -> Result<DynTensor> {
-    for (i, layer) in seq.layers.iter().enumerate() {
-        check_supported(layer).map_err(|e| err!("layer {i} ({}) {e}", layer.describe()))?;
-    }
+    check_all(&seq.layers)?;
+    let (out, traces) = forward_traced(&mut seq.layers, x)?;
+    backward_all(&seq.layers, &traces, DynTensor::full(&out.shape(), 1.0)?)
+}
+
+/// Runs `layers` in training mode, keeping what their input gradients need.
+fn forward_traced(layers: &mut [Layer], mut x: DynTensor) -> Result<(DynTensor, Vec<Trace>)> {
     let mode = Mode { training: true };
-    let mut acts = vec![x];
-    for layer in seq.layers.iter_mut() {
-        let y = layer.forward(acts.last().unwrap().clone(), mode)?;
-        acts.push(y);
+    let mut traces = Vec::new();
+    for layer in layers.iter_mut() {
+        let (y, block) = match layer {
+            Layer::Residual(r) => {
+                let up = resample(x.clone(), Op::Upsample(r.up))?;
+                let (h, body) = forward_traced(&mut r.body.layers, up.clone())?;
+                let (s, shortcut) = forward_traced(&mut r.shortcut.layers, up.clone())?;
+                let sum = h.binary(s, BinOp::Add)?;
+                (
+                    resample(sum, Op::AvgPool(r.down))?,
+                    Some((up, body, shortcut)),
+                )
+            }
+            _ => (layer.forward(x.clone(), mode)?, None),
+        };
+        traces.push(Trace {
+            input: x,
+            output: y.clone(),
+            block,
+        });
+        x = y;
     }
-    let mut g = DynTensor::full(&acts.last().unwrap().shape(), 1.0)?;
-    for (i, layer) in seq.layers.iter().enumerate().rev() {
-        g = backward(layer, &acts[i], &acts[i + 1], g)
-            .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
+    Ok((x, traces))
+}
+
+/// Upsampling or average pooling by k (k = 1: x itself).
+fn resample(x: DynTensor, op: Op) -> Result<DynTensor> {
+    match op {
+        Op::Upsample(1) | Op::AvgPool(1) => Ok(x),
+        op => Stateless::new(op)?.forward(x, Mode { training: true }),
+    }
+}
+
+/// The gradient at the input of `layers` from the gradient `g` at their output.
+fn backward_all(layers: &[Layer], traces: &[Trace], mut g: DynTensor) -> Result<DynTensor> {
+    for (i, (layer, t)) in layers.iter().zip(traces).enumerate().rev() {
+        g = match (layer, &t.block) {
+            (Layer::Residual(r), Some((up, body, shortcut))) => {
+                residual_backward(r, up, body, shortcut, &t.input, g)
+            }
+            _ => backward(layer, &t.input, &t.output, g),
+        }
+        .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
     }
     Ok(g)
+}
+
+/// out = pool(body(up(x)) + shortcut(up(x))): the pooling's, both paths' and the
+/// upsampling's input gradients in turn.
+fn residual_backward(
+    r: &Residual,
+    up: &DynTensor,
+    body: &[Trace],
+    shortcut: &[Trace],
+    input: &DynTensor,
+    g: DynTensor,
+) -> Result<DynTensor> {
+    let sum_shape = body.last().map_or(up.shape(), |t| t.output.shape());
+    let g = avg_pool_grad(g, r.down, &sum_shape)?;
+    let g_body =
+        backward_all(&r.body.layers, body, g.clone()).map_err(|e| err!("in its body, {e}"))?;
+    let g_short =
+        backward_all(&r.shortcut.layers, shortcut, g).map_err(|e| err!("in its shortcut, {e}"))?;
+    upsample_grad(g_body.binary(g_short, BinOp::Add)?, r.up, &input.shape())
+}
+
+/// Average pooling by k (floor): each input in a window gets g / k²; rows and columns past
+/// the last whole window get 0. g: [N, C, H/k, W/k] -> input: [N, C, H, W]
+fn avg_pool_grad(g: DynTensor, k: usize, input: &[usize]) -> Result<DynTensor> {
+    if k == 1 {
+        return Ok(g);
+    }
+    let mut g = resample(g, Op::Upsample(k))?.mul_scalar(1.0 / (k * k) as f64);
+    for dim in [2, 3] {
+        let (have, want) = (g.shape()[dim], input[dim]);
+        if have < want {
+            let mut pad = g.shape();
+            pad[dim] = want - have;
+            g = DynTensor::cat(vec![g, DynTensor::full(&pad, 0.0)?], dim as i64)?;
+        }
+    }
+    Ok(g)
+}
+
+/// Nearest upsampling by k: each input's gradient is the sum over its k x k copies.
+/// g: [N, C, kH, kW] -> [N, C, H, W]
+fn upsample_grad(g: DynTensor, k: usize, input: &[usize]) -> Result<DynTensor> {
+    match k {
+        1 => Ok(g),
+        _ => resample(g, Op::AvgPool(k))?
+            .mul_scalar((k * k) as f64)
+            .reshape(input),
+    }
 }
 
 /// The gradient at a layer's input from the gradient `g` at its output.
@@ -95,6 +213,14 @@ fn backward(
             }
             Op::Reshape(_) | Op::Flatten => g.reshape(&input.shape())?,
             Op::Dropout(_) => g,
+            Op::Upsample(k) => upsample_grad(g, k, &input.shape())?,
+            Op::AvgPool(k) => avg_pool_grad(g, k, &input.shape())?,
+            // [N, C] -> every position of [N, C, H, W]
+            Op::GlobalSumPool => {
+                let s = input.shape();
+                g.reshape(&[s[0], s[1], 1, 1])?
+                    .binary(DynTensor::full(&s, 1.0)?, BinOp::Mul)?
+            }
             _ => unreachable!("checked by check_supported"),
         },
         _ => unreachable!("checked by check_supported"),

@@ -1,11 +1,15 @@
 //! `Layer`: one step of a Sequential, whatever its kind.
 
 use super::Mode;
+use super::attention::SelfAttention;
+use super::conditional_norm::ConditionalBatchNorm;
 use super::conv::{Conv2d, ConvTranspose2d};
 use super::embedding::Embedding;
 use super::init::Scheme;
 use super::linear::Linear;
 use super::norm::{BatchNorm, LayerNorm};
+use super::projection::Projection;
+use super::residual::Residual;
 use super::spectral_norm::SpectralNorm;
 use super::stateless::Stateless;
 use crate::error::Result;
@@ -22,6 +26,10 @@ pub enum Layer {
     Embedding(Embedding),
     Stateless(Stateless),
     SpectralNorm(SpectralNorm),
+    Residual(Residual),
+    SelfAttention(SelfAttention),
+    ConditionalBatchNorm(ConditionalBatchNorm),
+    Projection(Projection),
 }
 
 impl Layer {
@@ -36,6 +44,10 @@ impl Layer {
             Layer::Embedding(l) => l.describe(),
             Layer::Stateless(l) => l.describe(),
             Layer::SpectralNorm(l) => l.describe(),
+            Layer::Residual(l) => l.describe(),
+            Layer::SelfAttention(l) => l.describe(),
+            Layer::ConditionalBatchNorm(l) => l.describe(),
+            Layer::Projection(l) => l.describe(),
         }
     }
 
@@ -56,10 +68,25 @@ impl Layer {
             Layer::Embedding(l) => l.output_shape(input),
             Layer::Stateless(l) => l.output_shape(input),
             Layer::SpectralNorm(l) => l.output_shape(input),
+            Layer::Residual(l) => l.output_shape(input),
+            Layer::SelfAttention(l) => l.output_shape(input),
+            Layer::ConditionalBatchNorm(l) => l.output_shape(input),
+            Layer::Projection(l) => l.output_shape(input),
         }
     }
 
     pub fn forward(&mut self, x: DynTensor, mode: Mode) -> Result<DynTensor> {
+        self.forward_labeled(x, mode, None)
+    }
+
+    /// Forward with each sample's class (`label`: [N] class indices), which conditional
+    /// layers (conditional_batch_norm, projection, and residual blocks holding them) need.
+    pub fn forward_labeled(
+        &mut self,
+        x: DynTensor,
+        mode: Mode,
+        label: Option<&DynTensor>,
+    ) -> Result<DynTensor> {
         crate::device::set_doing(match self {
             Layer::Linear(_) => &"linear forward",
             Layer::Conv2d(_) => &"conv2d forward",
@@ -69,6 +96,10 @@ impl Layer {
             Layer::Embedding(_) => &"embedding forward",
             Layer::Stateless(_) => &"activation or reshape forward",
             Layer::SpectralNorm(_) => &"spectral_norm forward",
+            Layer::Residual(_) => &"residual forward",
+            Layer::SelfAttention(_) => &"self_attention forward",
+            Layer::ConditionalBatchNorm(_) => &"conditional_batch_norm forward",
+            Layer::Projection(_) => &"projection forward",
         });
         match self {
             Layer::Linear(l) => l.forward(x),
@@ -79,6 +110,10 @@ impl Layer {
             Layer::Embedding(l) => l.forward(x),
             Layer::Stateless(l) => l.forward(x, mode),
             Layer::SpectralNorm(l) => l.forward(x, mode),
+            Layer::Residual(l) => l.forward(x, mode, label),
+            Layer::SelfAttention(l) => l.forward(x, mode),
+            Layer::ConditionalBatchNorm(l) => l.forward(x, mode, label),
+            Layer::Projection(l) => l.forward(x, label),
         }
     }
 
@@ -91,6 +126,10 @@ impl Layer {
             Layer::BatchNorm(l) => l.init(scheme),
             Layer::Embedding(l) => l.init(scheme),
             Layer::SpectralNorm(l) => l.init(scheme),
+            Layer::Residual(l) => l.init(scheme),
+            Layer::SelfAttention(l) => l.init(scheme),
+            Layer::ConditionalBatchNorm(l) => l.init(scheme),
+            Layer::Projection(l) => l.init(scheme),
             Layer::LayerNorm(_) | Layer::Stateless(_) => {}
         }
     }

@@ -2,7 +2,10 @@
 //! The files here are the layers and what trains them; `kernels/` holds ganbook's own CPU
 //! kernels under them (layers call kernels, never the other way round).
 
+pub mod attention;
+pub mod conditional_norm;
 pub mod conv;
+pub mod diff_augment;
 pub mod ema;
 pub mod embedding;
 pub mod gradient_penalty;
@@ -15,7 +18,9 @@ pub mod loss;
 pub mod model;
 pub mod norm;
 pub mod optim;
+pub mod projection;
 pub mod r1;
+pub mod residual;
 pub mod sequential;
 pub mod spectral_norm;
 pub mod stateless;

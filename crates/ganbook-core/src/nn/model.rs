@@ -40,18 +40,29 @@ impl Model {
 
     /// Forward in the model's mode, recording the graph.
     pub fn forward(&self, x: DynTensor) -> Result<DynTensor> {
+        self.forward_labeled(x, None)
+    }
+
+    /// Forward with each sample's class ([N] indices) for conditional layers.
+    pub fn forward_labeled(&self, x: DynTensor, label: Option<&DynTensor>) -> Result<DynTensor> {
         let mut s = self.state();
         let mode = Mode {
             training: s.training,
         };
-        s.seq.forward(x, mode)
+        s.seq.forward_labeled(x, mode, label)
     }
 
     /// Forward in evaluation mode, detached from the graph.
     pub fn sample(&self, x: DynTensor) -> Result<DynTensor> {
+        self.sample_labeled(x, None)
+    }
+
+    /// `sample` with each sample's class ([N] indices) for conditional layers.
+    pub fn sample_labeled(&self, x: DynTensor, label: Option<&DynTensor>) -> Result<DynTensor> {
         let mut s = self.state();
+        let label = label.map(|l| l.clone().detach());
         Ok(s.seq
-            .forward(x.detach(), Mode { training: false })?
+            .forward_labeled(x.detach(), Mode { training: false }, label.as_ref())?
             .detach())
     }
 

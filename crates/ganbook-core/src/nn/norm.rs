@@ -61,10 +61,51 @@ impl BatchNorm {
     }
 
     pub fn forward(&mut self, x: DynTensor, mode: Mode) -> Result<DynTensor> {
-        let shape = self.output_shape(&x.shape())?;
-        let (g, b) = (self.weight.val(), self.bias.val());
-        let mean = self.running_mean.val().detach();
-        let var = self.running_var.val().detach();
+        self.output_shape(&x.shape())?;
+        let stats = RunningStats {
+            mean: &mut self.running_mean,
+            var: &mut self.running_var,
+            momentum: self.momentum,
+            eps: self.eps,
+        };
+        stats.normalize(x, mode, self.weight.val(), self.bias.val())
+    }
+
+    pub fn init(&mut self, scheme: Scheme) {
+        let gamma = match scheme {
+            Scheme::Dcgan => Distribution::Normal(1.0, 0.02).into(),
+            _ => init::Fill::Const(1.0),
+        };
+        self.weight = init::reset(&self.weight, gamma);
+        self.bias = init::reset(&self.bias, init::Fill::Const(0.0));
+    }
+}
+
+/// Batch norm's running statistics, borrowed from the layer that keeps them (batch_norm,
+/// conditional_batch_norm), and the normalisation that reads and updates them.
+pub struct RunningStats<'a> {
+    /// [C]
+    pub mean: &'a mut Param<Tensor<1>>,
+    /// [C]
+    pub var: &'a mut Param<Tensor<1>>,
+    pub momentum: f64,
+    pub eps: f64,
+}
+
+impl RunningStats<'_> {
+    /// gamma * x̂ + beta over dim 1 of x ([N, C], [N, C, L] or [N, C, H, W]): x̂ from the
+    /// batch's statistics in training mode (which then update the running ones, the variance
+    /// unbiased), from the running statistics in evaluation mode. gamma, beta: [C].
+    pub fn normalize(
+        self,
+        x: DynTensor,
+        mode: Mode,
+        g: Tensor<1>,
+        b: Tensor<1>,
+    ) -> Result<DynTensor> {
+        let shape = x.shape();
+        let mean = self.mean.val().detach();
+        let var = self.var.val().detach();
         if !mode.training {
             return Ok(
                 map_rank!(x, t => batch_norm(t, g.clone(), b.clone(), mean.clone(), var.clone(), self.eps)),
@@ -86,18 +127,9 @@ impl BatchNorm {
         let new_var = var
             .mul_scalar(1.0 - m)
             .add(batch_var.detach().mul_scalar(m * unbias));
-        self.running_mean = Param::initialized(self.running_mean.id, new_mean.detach());
-        self.running_var = Param::initialized(self.running_var.id, new_var.detach());
+        *self.mean = Param::initialized(self.mean.id, new_mean.detach());
+        *self.var = Param::initialized(self.var.id, new_var.detach());
         Ok(out)
-    }
-
-    pub fn init(&mut self, scheme: Scheme) {
-        let gamma = match scheme {
-            Scheme::Dcgan => Distribution::Normal(1.0, 0.02).into(),
-            _ => init::Fill::Const(1.0),
-        };
-        self.weight = init::reset(&self.weight, gamma);
-        self.bias = init::reset(&self.bias, init::Fill::Const(0.0));
     }
 }
 

@@ -21,14 +21,25 @@ impl Sequential {
 
     /// Runs every layer in order. An input that does not fit a layer is an error naming the
     /// layer's index and kind and both shapes.
-    pub fn forward(&mut self, mut x: DynTensor, mode: Mode) -> Result<DynTensor> {
+    pub fn forward(&mut self, x: DynTensor, mode: Mode) -> Result<DynTensor> {
+        self.forward_labeled(x, mode, None)
+    }
+
+    /// `forward` with each sample's class (`label`: [N] class indices) for the conditional
+    /// layers (conditional_batch_norm, projection).
+    pub fn forward_labeled(
+        &mut self,
+        mut x: DynTensor,
+        mode: Mode,
+        label: Option<&DynTensor>,
+    ) -> Result<DynTensor> {
         for (i, layer) in self.layers.iter_mut().enumerate() {
             // an output over --max-memory (a huge upsample, padding) is refused, not allocated
             if let Ok(out) = guard("", || layer.output_shape(&x.shape())) {
                 crate::memory_limit::check(&out)
                     .map_err(|e| err!("layer {i} ({}): its output: {e}", layer.describe()))?;
             }
-            x = guard("", || layer.forward(x, mode))
+            x = guard("", || layer.forward_labeled(x, mode, label))
                 .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
         }
         Ok(x)
@@ -81,15 +92,7 @@ impl Sequential {
     /// Ids of the batch-norm running statistics and spectral norm's u and v: state, not
     /// trainable parameters.
     pub fn buffer_ids(&self) -> Vec<burn::module::ParamId> {
-        let mut ids = Vec::new();
-        for layer in &self.layers {
-            match layer {
-                Layer::BatchNorm(b) => ids.extend([b.running_mean.id, b.running_var.id]),
-                Layer::SpectralNorm(s) => ids.extend([s.u.id, s.v.id]),
-                _ => {}
-            }
-        }
-        ids
+        buffers_of(&self.layers)
     }
 
     /// Clamps every trainable parameter to [-c, c] (WGAN's weight clipping).
@@ -125,4 +128,23 @@ impl ModuleMapper for Clip {
             .set_require_grad(require_grad);
         Param::initialized(param.id, clipped)
     }
+}
+
+/// The buffer ids of `layers`, nested blocks included.
+fn buffers_of(layers: &[Layer]) -> Vec<burn::module::ParamId> {
+    let mut ids = Vec::new();
+    for layer in layers {
+        match layer {
+            Layer::BatchNorm(b) => ids.extend([b.running_mean.id, b.running_var.id]),
+            Layer::ConditionalBatchNorm(b) => ids.extend([b.running_mean.id, b.running_var.id]),
+            Layer::SpectralNorm(s) => ids.extend([s.u.id, s.v.id]),
+            Layer::Residual(r) => {
+                ids.extend(buffers_of(&r.body.layers));
+                ids.extend(buffers_of(&r.shortcut.layers));
+            }
+            Layer::SelfAttention(a) => ids.extend(buffers_of(&a.projections)),
+            _ => {}
+        }
+    }
+    ids
 }

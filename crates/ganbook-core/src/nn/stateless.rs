@@ -1,13 +1,13 @@
-//! Layers without parameters: activations, reshapes, upsampling, dropout.
+//! Layers without parameters: activations, reshapes, upsampling, pooling, dropout.
 
 use super::Mode;
 use super::kernels::activation::{self, Activation};
 use crate::bail;
 use crate::error::Result;
-use crate::tensor::{DynTensor, Unary, resolve_reshape};
+use crate::tensor::{DynTensor, Reduce, Unary, resolve_reshape};
 use burn::module::Module;
 use burn::tensor::Distribution;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use burn::tensor::ops::{AvgPoolOptions, InterpolateMode, InterpolateOptions};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
@@ -24,6 +24,10 @@ pub enum Op {
     Upsample(usize),
     /// Zeroes each value with probability p in training mode, scaling the rest by 1/(1-p).
     Dropout(f64),
+    /// Average pooling of [N, C, H, W] over k x k windows, stride k: [N, C, H/k, W/k].
+    AvgPool(usize),
+    /// Sum over the spatial dims: [N, C, H, W] -> [N, C] (SNGAN's discriminator head).
+    GlobalSumPool,
 }
 
 impl Op {
@@ -53,6 +57,7 @@ impl Stateless {
                 bail!("dropout probability must be in [0, 1), got {p}")
             }
             Op::Upsample(0) => bail!("upsample scale must be at least 1"),
+            Op::AvgPool(0) => bail!("avg_pool2d kernel must be at least 1"),
             _ => Ok(Stateless { op }),
         }
     }
@@ -68,6 +73,8 @@ impl Stateless {
             Op::Flatten => "flatten()".into(),
             Op::Upsample(k) => format!("upsample({k})"),
             Op::Dropout(p) => format!("dropout({p})"),
+            Op::AvgPool(k) => format!("avg_pool2d({k})"),
+            Op::GlobalSumPool => "global_sum_pool()".into(),
         }
     }
 
@@ -94,6 +101,14 @@ impl Stateless {
             },
             Op::Upsample(k) => match input {
                 &[n, c, h, w] => Ok(vec![n, c, h * k, w * k]),
+                _ => bail!("expects input [N, C, H, W], got {input:?}"),
+            },
+            Op::AvgPool(k) => match input {
+                &[n, c, h, w] if h >= *k && w >= *k => Ok(vec![n, c, h / k, w / k]),
+                _ => bail!("expects input [N, C, H, W] of at least {k}x{k}, got {input:?}"),
+            },
+            Op::GlobalSumPool => match input {
+                &[n, c, _, _] => Ok(vec![n, c]),
                 _ => bail!("expects input [N, C, H, W], got {input:?}"),
             },
             _ => Ok(input.to_vec()),
@@ -130,6 +145,17 @@ impl Stateless {
                     .mul_scalar(1.0 / keep)
             }
             Op::Dropout(_) => x,
+            Op::AvgPool(k) => {
+                let t = x.ranked::<4>("avg_pool2d")?;
+                DynTensor::new(burn::tensor::module::avg_pool2d(
+                    t,
+                    AvgPoolOptions::new([*k, *k]),
+                ))
+            }
+            Op::GlobalSumPool => x
+                .flatten(2, 3)?
+                .reduce(Reduce::Sum, Some(2))?
+                .reshape(&out_shape)?,
         })
     }
 }

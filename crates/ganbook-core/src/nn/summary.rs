@@ -3,6 +3,7 @@
 
 use super::Layer;
 use super::Sequential;
+use super::residual::Residual;
 use burn::module::Module;
 
 /// Trainable parameters of a layer (batch-norm running statistics and spectral norm's u and
@@ -12,6 +13,9 @@ pub fn trainable_params(layer: &Layer) -> usize {
         Layer::BatchNorm(b) => 2 * b.channels(),
         // u and v are buffers
         Layer::SpectralNorm(s) => s.layer().num_params(),
+        Layer::ConditionalBatchNorm(b) => b.embed.num_params(),
+        Layer::Residual(r) => r.body.trainable_params() + r.shortcut.trainable_params(),
+        Layer::SelfAttention(a) => 1 + a.projections.iter().map(trainable_params).sum::<usize>(),
         other => other.num_params(),
     }
 }
@@ -38,7 +42,13 @@ pub fn summary(model: &Sequential, input: &[usize]) -> String {
             Ok(out) => {
                 let n = trainable_params(layer);
                 total += n;
-                rows.push([i.to_string(), layer.describe(), show(&out), n.to_string()]);
+                match layer {
+                    Layer::Residual(r) => {
+                        rows.push([i.to_string(), r.heading(), show(&out), n.to_string()]);
+                        rows.extend(block_rows(r, &shape, &show));
+                    }
+                    _ => rows.push([i.to_string(), layer.describe(), show(&out), n.to_string()]),
+                }
                 shape = out;
             }
             Err(e) => {
@@ -78,4 +88,33 @@ pub fn summary(model: &Sequential, input: &[usize]) -> String {
         None => out += &format!("total trainable parameters: {total}\n"),
     }
     out
+}
+
+/// A residual block's inner layers, one row each, with their shapes (`body.0`, `shortcut.0`).
+fn block_rows(
+    r: &Residual,
+    input: &[usize],
+    show: &dyn Fn(&[usize]) -> String,
+) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    let first = match r.up {
+        1 => input.to_vec(),
+        k => [&input[..2], &[input[2] * k, input[3] * k]].concat(),
+    };
+    for (name, seq) in [("body", &r.body), ("shortcut", &r.shortcut)] {
+        let mut shape = first.clone();
+        for (j, layer) in seq.layers.iter().enumerate() {
+            let Ok(out) = layer.output_shape(&shape) else {
+                break;
+            };
+            rows.push([
+                String::new(),
+                format!("  {name}.{j}  {}", layer.describe()),
+                show(&out),
+                trainable_params(layer).to_string(),
+            ]);
+            shape = out;
+        }
+    }
+    rows
 }

@@ -1,0 +1,63 @@
+//! The projection discriminator's head (Miyato & Koyama, 2018; SNGAN and BigGAN's class-
+//! conditional D): from D's features h and the sample's class y, `linear(h) + <embed(y), h>`.
+//! The inner product asks whether the features fit the class the sample claims.
+//!
+//! # Shapes
+//! - input: [N, features]; label: [N] class indices
+//! - output: [N, 1]
+
+use super::conditional_norm::labels_for;
+use super::embedding::Embedding;
+use super::init::Scheme;
+use super::linear::Linear;
+use crate::bail;
+use crate::error::Result;
+use crate::tensor::{BinOp, DynTensor, Reduce};
+use burn::module::Module;
+
+#[derive(Module, Debug)]
+pub struct Projection {
+    /// features -> 1
+    pub linear: Linear,
+    /// [n_classes, features]
+    pub embed: Embedding,
+}
+
+impl Projection {
+    pub fn new(classes: usize, features: usize) -> Projection {
+        Projection {
+            linear: Linear::new(features, 1, true),
+            embed: Embedding::new(classes, features),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let (n, f) = self.embed.dims();
+        format!("projection({n}, {f})")
+    }
+
+    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        let f = self.embed.dims().1;
+        match input {
+            &[n, k] if k == f => Ok(vec![n, 1]),
+            _ => bail!("expects features [N, {f}], got {input:?}"),
+        }
+    }
+
+    /// h: [N, F], label: [N] -> [N, 1]
+    pub fn forward(&self, h: DynTensor, label: Option<&DynTensor>) -> Result<DynTensor> {
+        let shape = self.output_shape(&h.shape())?;
+        let label = labels_for(label, shape[0], "D.forward(x, y)")?;
+        let e = self.embed.forward(label.clone())?; // [N, F]
+        let inner = e
+            .binary(h.clone(), BinOp::Mul)?
+            .reduce(Reduce::Sum, Some(1))?
+            .reshape(&shape)?; // [N, 1]
+        self.linear.forward(h)?.binary(inner, BinOp::Add)
+    }
+
+    pub fn init(&mut self, scheme: Scheme) {
+        self.linear.init(scheme);
+        self.embed.init(scheme);
+    }
+}
