@@ -68,7 +68,59 @@ def mlp2d():
     return g, d, 256, (2,), 2, "logits"
 
 
-NETWORKS = {"dcgan32": dcgan32, "dcgan64": dcgan64, "cnn128": cnn128, "mlp2d": mlp2d}
+class Residual(nn.Module):
+    """ganbook's residual(body, #{ shortcut, up, down }): pool(body(up(x)) + shortcut(up(x)))."""
+
+    def __init__(self, body, shortcut=None, down=1):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+        self.shortcut = nn.Sequential(*shortcut) if shortcut else None
+        self.down = down
+
+    def forward(self, x):
+        out = self.body(x) + (x if self.shortcut is None else self.shortcut(x))
+        return F.avg_pool2d(out, self.down) if self.down > 1 else out
+
+
+class GlobalSumPool(nn.Module):
+    """ganbook's global_sum_pool(): [N, C, H, W] -> [N, C]."""
+
+    def forward(self, x):
+        return x.sum(dim=(2, 3))
+
+
+def sngan32(sn=True, nz=128, ngf=256, ndf=128):
+    """Mimicry's SNGAN-32 (Miyato et al. 2018), as stdlib models::sngan_g(128, 32, 3) and
+    sngan_d(32, 3) build it (benches/sngan32.rhai): hinge loss, spectral norm on all of D."""
+    w = nn.utils.parametrizations.spectral_norm if sn else (lambda m: m)
+
+    def g_block(c):
+        return Residual([nn.BatchNorm2d(c), nn.ReLU(), nn.Upsample(scale_factor=2),
+                         nn.Conv2d(c, c, 3, 1, 1), nn.BatchNorm2d(c), nn.ReLU(),
+                         nn.Conv2d(c, c, 3, 1, 1)],
+                        shortcut=[nn.Upsample(scale_factor=2), nn.Conv2d(c, c, 1)])
+
+    def d_block(c, down):
+        return Residual([nn.ReLU(), w(nn.Conv2d(c, c, 3, 1, 1)), nn.ReLU(),
+                         w(nn.Conv2d(c, c, 3, 1, 1))],
+                        shortcut=[w(nn.Conv2d(c, c, 1))] if down else None,
+                        down=2 if down else 1)
+
+    g = nn.Sequential(
+        nn.Linear(nz, 4 * 4 * ngf), nn.Unflatten(1, (ngf, 4, 4)),
+        g_block(ngf), g_block(ngf), g_block(ngf),
+        nn.BatchNorm2d(ngf), nn.ReLU(), nn.Conv2d(ngf, 3, 3, 1, 1), nn.Tanh())
+    d = nn.Sequential(
+        Residual([w(nn.Conv2d(3, ndf, 3, 1, 1)), nn.ReLU(), w(nn.Conv2d(ndf, ndf, 3, 1, 1)),
+                  nn.AvgPool2d(2)],
+                 shortcut=[nn.AvgPool2d(2), w(nn.Conv2d(3, ndf, 1))]),
+        d_block(ndf, True), d_block(ndf, False), d_block(ndf, False),
+        nn.ReLU(), GlobalSumPool(), w(nn.Linear(ndf, 1)))
+    return g, d, 64, (3, 32, 32), nz, "hinge"
+
+
+NETWORKS = {"dcgan32": dcgan32, "dcgan64": dcgan64, "cnn128": cnn128, "mlp2d": mlp2d,
+            "sngan32": sngan32, "sngan32_nosn": lambda: sngan32(sn=False)}
 
 
 DEVICE = os.environ.get("GANBOOK_TORCH_DEVICE", "cpu") or "cpu"
@@ -83,7 +135,8 @@ class Step:
         self.g, self.d = self.g.to(DEVICE), self.d.to(DEVICE)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.loss = F.binary_cross_entropy_with_logits if kind == "logits" else F.binary_cross_entropy
+        self.loss = {"logits": F.binary_cross_entropy_with_logits,
+                     "probs": F.binary_cross_entropy, "hinge": None}[kind]
         self.real = torch.randn(self.batch, *self.shape, device=DEVICE).tanh()
         if kind == "probs":
             self.real = (self.real + 1) / 2
@@ -95,11 +148,14 @@ class Step:
         zeros = torch.zeros(self.batch, 1, device=DEVICE)
         fake = self.g(torch.randn(self.batch, self.nz, device=DEVICE))
         self.opt_d.zero_grad()
-        d_loss = self.loss(self.d(self.real), ones) + self.loss(self.d(fake.detach()), zeros)
+        if self.loss is None:  # the hinge loss
+            d_loss = F.relu(1 - self.d(self.real)).mean() + F.relu(1 + self.d(fake.detach())).mean()
+        else:
+            d_loss = self.loss(self.d(self.real), ones) + self.loss(self.d(fake.detach()), zeros)
         d_loss.backward()
         self.opt_d.step()
         self.opt_g.zero_grad()
-        g_loss = self.loss(self.d(fake), ones)
+        g_loss = -self.d(fake).mean() if self.loss is None else self.loss(self.d(fake), ones)
         g_loss.backward()
         self.opt_g.step()
         return g_loss.item()  # a read-back: on cuda the step's kernels have all finished

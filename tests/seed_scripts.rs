@@ -139,6 +139,45 @@ fn wgan_faces_quick_run() {
     assert!(metrics.contains("\"is_wgan_gp\""), "IS logged per variant");
 }
 
+#[test]
+fn sngan_faces_quick_run() {
+    let (out, j) = quick_run(
+        "sngan_faces",
+        &["seconds=1", "every=1", "batch=8", "n_fid=20"],
+    );
+    for kind in ["dcgan", "sngan"] {
+        figure(&j, &format!("fid_{kind}"), 0.0, f64::MAX);
+        figure(&j, &format!("fid_{kind}_ema"), 0.0, f64::MAX);
+        figure(&j, &format!("steps_{kind}"), 1.0, f64::MAX);
+        assert_files(
+            &out,
+            &[
+                &format!("samples/final_{kind}.png"),
+                &format!("samples/final_{kind}_ema.png"),
+            ],
+        );
+    }
+    assert_files(&out, &["plots/fid.png"]);
+}
+
+#[test]
+fn cgan_digits_quick_run() {
+    let (out, j) = quick_run(
+        "cgan_digits",
+        &["steps=3", "every=1", "batch=8", "n_eval=20"],
+    );
+    figure(&j, "class_accuracy", 0.0, 1.0);
+    figure(&j, "probe_on_real", 0.9, 1.0);
+    assert_files(
+        &out,
+        &[
+            "samples/step_000000.png",
+            "samples/step_000002.png",
+            "plots/accuracy.png",
+        ],
+    );
+}
+
 /// `--set inception=PATH` reaches `inception(path)` in both FID scripts. A real run with the
 /// (random-weights) network is left out: Inception-v3 on 299x299 images and a 2048-d FID
 /// take minutes in the unoptimized test build (8.5 min for the smallest dcgan_faces64 run;

@@ -85,3 +85,67 @@ fn gan_train_takes_r1_and_ema() {
     );
     assert_eq!(json["results"]["averaged"], true, "{json}");
 }
+
+#[test]
+fn sngan_builders_give_promised_shapes_conditional_and_not() {
+    let src = r#"
+        import "models" as models;
+        seed(2);
+        let G = models::sngan_g(16, 32, 3, #{ width: 8 });
+        let D = models::sngan_d(32, 3, #{ width: 8, attention: 16 });
+        let x = G.sample(randn([2, 16]));
+        result("g32", x.shape());
+        result("d32", D.forward(x).shape());
+        result("r1", r1_penalty(models::sngan_d(32, 3, #{ width: 8 }), x).item());
+        let y = tensor([3, 1]);
+        let Gc = models::sngan_g(16, 64, 1, #{ width: 8, classes: 5, attention: 32 });
+        let Dc = models::sngan_d(64, 1, #{ width: 8, classes: 5, sn: false });
+        let xc = Gc.forward(randn([2, 16]), y);
+        result("g64", xc.shape());
+        result("d64", Dc.forward(xc, y).shape());
+        result("blocks_d64", Dc.to_string().split("residual").len() - 1);
+        result("sn_d32", D.to_string().contains("spectral_norm") && !Dc.to_string().contains("spectral_norm"));
+    "#;
+    let (ok, err, json) = run_script("sngan", src);
+    assert!(ok, "{err}");
+    let r = &json["results"];
+    assert_eq!(r["g32"], serde_json::json!([2, 3, 32, 32]));
+    assert_eq!(r["d32"], serde_json::json!([2, 1]));
+    assert_eq!(r["g64"], serde_json::json!([2, 1, 64, 64]));
+    assert_eq!(r["d64"], serde_json::json!([2, 1]));
+    // 64 -> 32 (optimized block) -> 16 -> 8 (down blocks), then two blocks at 8 x 8
+    assert_eq!(r["blocks_d64"], 5, "{r}");
+    assert_eq!(r["sn_d32"], true, "{r}");
+    assert!(r["r1"].as_f64().is_some_and(f64::is_finite), "{r}");
+}
+
+#[test]
+fn gan_train_augments_what_d_sees() {
+    // With augment, D's inputs differ from the batch: the same seed gives other losses than
+    // without it, and a bad policy is an error naming it.
+    let run = |opts: &str| {
+        let src = format!(
+            r#"
+            import "gan" as gan;
+            seed(4);
+            let G = sequential([linear(4, 48), tanh(), reshape([3, 4, 4])]);
+            let D = sequential([conv2d(3, 4, 3, #{{ padding: 1 }}), leaky_relu(0.2), flatten(), linear(64, 1)]);
+            let real = randn([8, 3, 4, 4]).tanh();
+            let d = gan::d_step(G, D, adam(D), real, #{{ nz: 4 {opts} }});
+            result("d_loss", d.item());
+        "#
+        );
+        run_script("augment", &src)
+    };
+    let (ok, err, plain) = run("");
+    assert!(ok, "{err}");
+    let (ok, err, aug) = run(r#", augment: "color,translation,cutout""#);
+    assert!(ok, "{err}");
+    let (a, b) = (&plain["results"]["d_loss"], &aug["results"]["d_loss"]);
+    assert!(
+        a.as_f64().is_some() && b.as_f64().is_some() && a != b,
+        "{a} {b}"
+    );
+    let (ok, err, _) = run(r#", augment: "colour""#);
+    assert!(!ok && err.contains("'colour'"), "{err}");
+}

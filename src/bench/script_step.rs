@@ -26,7 +26,11 @@ impl ScriptStep {
         params: BTreeMap<String, String>,
     ) -> Result<ScriptStep> {
         let ctx = RunState::new(params, std::path::PathBuf::from("outputs"));
-        let engine = crate::script::engine(&ctx);
+        let mut engine = crate::script::engine(&ctx);
+        // `import "models"`: the stdlib, as a script in the current folder would see it
+        engine.set_module_resolver(crate::script::modules::Resolver::new(std::path::Path::new(
+            ".",
+        )));
         let (setup_src, step_src) = source
             .split_once("\n// %% step\n")
             .ok_or_else(|| err!("bench script {name} lacks its '// %% step' line"))?;

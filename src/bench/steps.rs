@@ -1,5 +1,5 @@
 //! Bench `steps`: full GAN training steps (D on real and detached fake, then G; Adam) for
-//! the networks of benches/{dcgan32,dcgan64,cnn128,mlp2d}.rhai, with peak memory. Given
+//! the networks of benches/{dcgan32,dcgan64,cnn128,mlp2d,sngan32}.rhai, with peak memory. Given
 //! `--torch PYTHON`, the same steps run in PyTorch (benches/torch_steps.py) in a child
 //! process, alternating step by step with ganbook's, and each line gets the time ratio.
 //! `--device` runs ganbook's side on a GPU (each step ends by reading the loss back, so the
@@ -20,7 +20,19 @@ pub const NETWORKS: &[(&str, &str)] = &[
     ("dcgan64", include_str!("../../benches/dcgan64.rhai")),
     ("cnn128", include_str!("../../benches/cnn128.rhai")),
     ("mlp2d", include_str!("../../benches/mlp2d.rhai")),
+    ("sngan32", SNGAN32),
+    ("sngan32_nosn", SNGAN32),
 ];
+
+const SNGAN32: &str = include_str!("../../benches/sngan32.rhai");
+
+/// The script parameters a network runs with besides the batch size.
+fn network_params(name: &str) -> Vec<(String, String)> {
+    match name {
+        "sngan32_nosn" => vec![("sn".into(), "false".into())],
+        _ => vec![],
+    }
+}
 
 const TORCH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/torch_steps.py");
 
@@ -136,7 +148,9 @@ pub fn run(settings: &Settings) -> Result<()> {
         // the previous network's freed memory, still held for reuse, is not this one's peak
         crate::heap::release_freed_memory();
         reset_peak();
-        let mut step = ScriptStep::with_params(name, source, params.clone())?;
+        let mut params = params.clone();
+        params.extend(network_params(name));
+        let mut step = ScriptStep::with_params(name, source, params)?;
         let (mut ours, mut theirs, mut torch_peak) = (Vec::new(), Vec::new(), f64::NAN);
         for i in 0..settings.warmup + settings.steps {
             let t = Instant::now();

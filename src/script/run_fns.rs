@@ -44,6 +44,12 @@ pub fn convert_param(name: &str, text: &str, default: &Dynamic) -> Result<Dynami
 }
 
 pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
+    def(
+        e,
+        "cpu_seconds",
+        "cpu_seconds() -> float\nCPU time this process has used so far, all threads, in seconds: a fair budget for comparing recipes on a shared machine (wall-clock time counts other jobs' load). let t0 = cpu_seconds(); while cpu_seconds() - t0 < 120.0 { ... }",
+        cpu_seconds,
+    );
     let c = ctx.clone();
     def(
         e,
@@ -83,4 +89,15 @@ pub fn register(e: &mut Engine, ctx: &Arc<RunState>) {
             c.set_seed(n as u64);
         },
     );
+}
+
+/// User plus system CPU time of the whole process, in seconds.
+fn cpu_seconds() -> FLOAT {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return FLOAT::NAN;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as FLOAT + t.tv_usec as FLOAT * 1e-6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }

@@ -24,10 +24,15 @@ pub struct Projection {
 }
 
 impl Projection {
+    /// The class vectors start Glorot-uniform, as SNGAN's code draws them (PyTorch's
+    /// Embedding default, N(0, 1), makes the inner product's scale grow with the features and
+    /// saturates D's first logits).
     pub fn new(classes: usize, features: usize) -> Projection {
+        let mut embed = Embedding::new(classes, features);
+        embed.init(Scheme::Xavier);
         Projection {
             linear: Linear::new(features, 1, true),
-            embed: Embedding::new(classes, features),
+            embed,
         }
     }
 
