@@ -3,7 +3,8 @@
 //! each case's model is made from its script text, loaded from PyTorch's state_dict (so the
 //! names are PyTorch's too), run in training mode, and its output, input and parameter
 //! gradients, updated buffers and evaluation-mode output compared; the r1 cases compare
-//! `r1_penalty` through residual and spectral-norm blocks with PyTorch's double backward.
+//! `r1_penalty` through residual, spectral-norm, self-attention and projection blocks with
+//! PyTorch's double backward.
 
 mod common;
 
@@ -194,18 +195,19 @@ fn blocks_match_pytorch_forward_gradients_and_buffers() {
 }
 
 #[test]
-fn r1_through_residual_and_spectral_norm_blocks_matches_double_backward() {
+fn r1_through_residual_attention_and_projection_blocks_matches_double_backward() {
     common::use_test_device();
     let mut check = Check::default();
     for (name, case) in cases().iter().filter(|(k, _)| k.starts_with("r1_")) {
         let mut seq = model(case);
         let x = tensor(&case["inputs"]["x"]);
-        let r1 = ganbook::nn::r1::r1_penalty(&mut seq, &x).unwrap();
+        let y = label(case);
+        let r1 = ganbook::nn::r1::r1_penalty(&mut seq, &x, y.as_ref()).unwrap();
         check.close(&format!("{name} r1"), &r1.to_vec(), &case["r1"]);
         let grads = backward(r1);
         check.grads(name, &seq, &grads, &case["grads"]);
     }
-    check.finish("r1 through blocks", 2 * 4);
+    check.finish("r1 through blocks", 4 * 5);
 }
 
 #[test]
@@ -222,10 +224,14 @@ fn a_shortcut_that_does_not_fit_names_the_block_and_both_shapes() {
     let src = "let m = sequential([conditional_batch_norm(4, 3)]); m.forward(randn([2, 4]))";
     let e = engine.eval::<DynTensor>(src).unwrap_err().to_string();
     assert!(e.contains("G.forward(z, y)"), "{e}");
-    let src = "let d = sequential([conv2d(3, 8, 3), self_attention(8), flatten(), linear(8, 1)]); r1_penalty(d, randn([2, 3, 3, 3]))";
+    let src = "let d = sequential([conv2d(3, 8, 3), batch_norm(8), flatten(), linear(8, 1)]); r1_penalty(d, randn([2, 3, 3, 3]))";
     let e = engine.eval::<DynTensor>(src).unwrap_err().to_string();
     assert!(
-        e.contains("layer 1 (self_attention(8))") && e.contains("differentiated twice"),
+        e.contains("layer 1 (batch_norm(8))") && e.contains("per-sample gradients"),
         "{e}"
     );
+    let src =
+        "let d = sequential([flatten(), projection(3, 12)]); r1_penalty(d, randn([2, 3, 2, 2]))";
+    let e = engine.eval::<DynTensor>(src).unwrap_err().to_string();
+    assert!(e.contains("r1_penalty(D, real, y)"), "{e}");
 }

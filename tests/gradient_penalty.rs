@@ -41,7 +41,7 @@ fn input() -> DynTensor {
 fn input_gradient_matches_autodiff() {
     let mut seq = critic();
     let x = input();
-    let manual = input_gradient(&mut seq, x.clone()).unwrap();
+    let manual = input_gradient(&mut seq, x.clone(), None).unwrap();
     let leaf = x.detach().require_grad();
     let out = seq.forward(leaf.clone(), Mode { training: true }).unwrap();
     let grads = out
@@ -65,7 +65,7 @@ fn input_gradient_matches_autodiff() {
 
 /// The penalty at fixed points: mean over samples of (|d sum D / dx| - 1)^2.
 fn penalty(seq: &mut Sequential, x: &DynTensor) -> DynTensor {
-    penalty_of(input_gradient(seq, x.clone()).unwrap()).unwrap()
+    penalty_of(input_gradient(seq, x.clone(), None).unwrap()).unwrap()
 }
 
 fn with_weight(seq: &Sequential, layer: usize, w: Tensor<2>) -> Sequential {

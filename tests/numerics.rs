@@ -1029,7 +1029,8 @@ fn r1_penalty_matches_torchs_double_backward() {
     let mut check = Check::default();
     for c in &cases {
         let (mut critic, named) = r1_critic(c);
-        let r1 = ganbook::nn::r1::r1_penalty(&mut critic, &c.input("x").dyn_tensor()).unwrap();
+        let r1 =
+            ganbook::nn::r1::r1_penalty(&mut critic, &c.input("x").dyn_tensor(), None).unwrap();
         check.dyn_close(
             &format!("{} r1", c.name),
             &r1.clone().reshape(&[1]).unwrap(),

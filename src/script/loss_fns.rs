@@ -87,20 +87,50 @@ pub fn register(e: &mut Engine) {
     def(
         e,
         "gradient_penalty",
-        "gradient_penalty(D, real, fake) -> Tensor\nWGAN-GP's penalty mean((|grad_x D(x)| - 1)^2) at random mixes x of real and fake samples; add it to the critic loss times a weight (10 in the paper). The critic may hold linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten and reshape layers (no batch norm).",
+        "gradient_penalty(D, real, fake) -> Tensor\nWGAN-GP's penalty mean((|grad_x D(x)| - 1)^2) at random mixes x of real and fake samples; add it to the critic loss times a weight (10 in the paper). The critic may hold linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape, upsample, avg_pool2d, global_sum_pool, self_attention and residual blocks of these (no batch norm: it mixes the samples).",
         |d: Model, real: DynTensor, fake: DynTensor| {
             call("gradient_penalty", || {
-                crate::nn::gradient_penalty::gradient_penalty(&mut d.state().seq, &real, &fake)
+                crate::nn::gradient_penalty::gradient_penalty(
+                    &mut d.state().seq,
+                    &real,
+                    &fake,
+                    None,
+                )
+            })
+        },
+    );
+    def(
+        e,
+        "gradient_penalty",
+        "gradient_penalty(D, real, fake, y) -> Tensor\nThe gradient penalty of a class-conditional critic (a projection head), the pairs sharing the classes y [N].",
+        |d: Model, real: DynTensor, fake: DynTensor, y: DynTensor| {
+            call("gradient_penalty", || {
+                crate::nn::gradient_penalty::gradient_penalty(
+                    &mut d.state().seq,
+                    &real,
+                    &fake,
+                    Some(&y),
+                )
             })
         },
     );
     def(
         e,
         "r1_penalty",
-        "r1_penalty(D, real) -> Tensor\nThe R1 penalty (Mescheder et al. 2018, StyleGAN): mean over the real samples of |grad_x D(x)|^2; add it to D's loss times gamma / 2 (gamma 10 is common; 0.1-1 for small images), every step or every 16 (lazy regularisation, times 16). The critic may hold what gradient_penalty allows (spectral_norm included).",
+        "r1_penalty(D, real) -> Tensor\nThe R1 penalty (Mescheder et al. 2018, StyleGAN): mean over the real samples of |grad_x D(x)|^2; add it to D's loss times gamma / 2 (gamma 10 is common; 0.1-1 for small images), every step or every 16 (lazy regularisation, times 16). The critic may hold what gradient_penalty allows (spectral_norm, residual blocks and self_attention included).",
         |d: Model, real: DynTensor| {
             call("r1_penalty", || {
-                crate::nn::r1::r1_penalty(&mut d.state().seq, &real)
+                crate::nn::r1::r1_penalty(&mut d.state().seq, &real, None)
+            })
+        },
+    );
+    def(
+        e,
+        "r1_penalty",
+        "r1_penalty(D, real, y) -> Tensor\nThe R1 penalty of a class-conditional D (a projection head) at the real samples with their classes y [N].",
+        |d: Model, real: DynTensor, y: DynTensor| {
+            call("r1_penalty", || {
+                crate::nn::r1::r1_penalty(&mut d.state().seq, &real, Some(&y))
             })
         },
     );

@@ -84,9 +84,90 @@ impl SelfAttention {
         ))
     }
 
+    /// d(sum(g * out))/dx at x, written out as differentiable operations of the weights (for
+    /// the gradient and R1 penalties, which need the input gradient's own gradient): with
+    /// G = gamma g, o = V A^T, A = softmax(Q^T K):
+    /// dV = G A, dA = G^T V, dS = A * (dA - rowsum(dA * A)), dQ = K dS^T, dK = Q dS, and
+    /// dx = g + Wq^T dQ + Wk^T dK + Wv^T dV. Spectral norm's u and v are as the forward left
+    /// them. x, g: [N, C, H, W] -> [N, C, H, W]
+    pub fn input_gradient(&self, x: &DynTensor, g: DynTensor) -> Result<DynTensor> {
+        let shape = self.output_shape(&x.shape())?;
+        let (n, p) = (shape[0], shape[2] * shape[3]);
+        let c = self.channels;
+        let x = x
+            .clone()
+            .reshape(&[n, c, p])?
+            .ranked::<3>("self_attention")?;
+        let g = g.reshape(&[n, c, p])?.ranked::<3>("self_attention")?;
+        let [wq, wk, wv] = [0, 1, 2].map(|i| pointwise_weights(&self.projections[i]));
+        let (q, k, v) = (wq.apply(&x, n), wk.apply(&x, n), wv.apply(&x, n));
+        let a = softmax(q.clone().swap_dims(1, 2).matmul(k.clone()), 2); // [N, P, P]
+        let big_g = g.clone() * self.gamma.val().reshape([1, 1, 1]); // [N, C, P]
+        let dv = big_g.clone().matmul(a.clone()); // [N, C, P]
+        let da = big_g.swap_dims(1, 2).matmul(v); // [N, P, P]
+        let ds = a.clone() * (da.clone() - (da * a).sum_dim(2)); // [N, P, P]
+        let dq = k.matmul(ds.clone().swap_dims(1, 2)); // [N, C', P]
+        let dk = q.matmul(ds); // [N, C', P]
+        let dx = g + wq.back(dq, n) + wk.back(dk, n) + wv.back(dv, n);
+        DynTensor::new(dx).reshape(&shape)
+    }
+
     pub fn init(&mut self, scheme: Scheme) {
         for p in &mut self.projections {
             p.init(scheme);
         }
+    }
+}
+
+/// A 1x1 convolution as the matrix it is: y = W x + b at every position.
+struct Pointwise {
+    /// [out, in]
+    w: Tensor<2>,
+    /// [out]
+    b: Option<Tensor<1>>,
+}
+
+impl Pointwise {
+    /// x: [N, in, P] -> [N, out, P]
+    fn apply(&self, x: &Tensor<3>, n: usize) -> Tensor<3> {
+        let y = self
+            .w
+            .clone()
+            .unsqueeze::<3>()
+            .repeat_dim(0, n)
+            .matmul(x.clone());
+        match &self.b {
+            Some(b) => {
+                let [o] = b.dims();
+                y + b.clone().reshape([1, o, 1])
+            }
+            None => y,
+        }
+    }
+
+    /// The input gradient W^T g. g: [N, out, P] -> [N, in, P]
+    fn back(&self, g: Tensor<3>, n: usize) -> Tensor<3> {
+        self.w
+            .clone()
+            .transpose()
+            .unsqueeze::<3>()
+            .repeat_dim(0, n)
+            .matmul(g)
+    }
+}
+
+/// The weights a projection uses in its forward (spectral norm's divided by sigma).
+fn pointwise_weights(layer: &Layer) -> Pointwise {
+    let conv = match layer {
+        Layer::SpectralNorm(s) => s.normalized(),
+        other => other.clone(),
+    };
+    let Layer::Conv2d(c) = conv else {
+        unreachable!("self_attention's projections are 1x1 conv2d layers")
+    };
+    let [o, i, _, _] = c.weight.val().dims();
+    Pointwise {
+        w: c.weight.val().reshape([o, i]),
+        b: c.bias.as_ref().map(|b| b.val()),
     }
 }

@@ -16,25 +16,24 @@ use crate::{bail, err};
 use burn::tensor::Distribution;
 use burn::tensor::ops::ConvTransposeOptions;
 
-const SUPPORTED: &str = "linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape, upsample, avg_pool2d, global_sum_pool, residual blocks of these";
+const SUPPORTED: &str = "linear, conv2d (also under spectral_norm), leaky_relu, relu, tanh, sigmoid, layer_norm, flatten, reshape, upsample, avg_pool2d, global_sum_pool, self_attention, projection, residual blocks of these";
 
 /// Why a layer cannot be part of a critic under the penalty, if it cannot.
-fn check_supported(layer: &Layer) -> Result<()> {
+fn check_supported(layer: &Layer, labeled: bool) -> Result<()> {
     match layer {
         Layer::Linear(_) | Layer::Conv2d(_) | Layer::LayerNorm(_) => Ok(()),
-        Layer::SpectralNorm(s) => check_supported(&s.layer()),
+        Layer::SpectralNorm(s) => check_supported(&s.layer(), labeled),
         Layer::Residual(r) => {
-            check_all(&r.body.layers).map_err(|e| err!("in its body, {e}"))?;
-            check_all(&r.shortcut.layers).map_err(|e| err!("in its shortcut, {e}"))
+            check_all(&r.body.layers, labeled).map_err(|e| err!("in its body, {e}"))?;
+            check_all(&r.shortcut.layers, labeled).map_err(|e| err!("in its shortcut, {e}"))
         }
         Layer::BatchNorm(_) | Layer::ConditionalBatchNorm(_) => bail!(
             "batch norm mixes the samples of a batch, so per-sample gradients are not defined: use layer_norm in a critic under a gradient penalty"
         ),
-        Layer::SelfAttention(_) => bail!(
-            "cannot be differentiated twice here: its input gradient (through the softmax of the attention map) is not written out for gradient_penalty and r1_penalty; keep self_attention in G, or out of a penalised critic"
-        ),
+        Layer::SelfAttention(a) => check_all(&a.projections, labeled),
+        Layer::Projection(_) if labeled => Ok(()),
         Layer::Projection(_) => bail!(
-            "cannot be differentiated twice here: a penalty through a projection head needs the labels, which gradient_penalty and r1_penalty do not take yet"
+            "needs the samples' classes: r1_penalty(D, real, y) or gradient_penalty(D, real, fake, y)"
         ),
         Layer::Stateless(s) => match s.op {
             Op::Relu
@@ -53,9 +52,10 @@ fn check_supported(layer: &Layer) -> Result<()> {
     }
 }
 
-fn check_all(layers: &[Layer]) -> Result<()> {
+fn check_all(layers: &[Layer], labeled: bool) -> Result<()> {
     for (i, layer) in layers.iter().enumerate() {
-        check_supported(layer).map_err(|e| err!("layer {i} ({}) {e}", layer.describe()))?;
+        check_supported(layer, labeled)
+            .map_err(|e| err!("layer {i} ({}) {e}", layer.describe()))?;
     }
     Ok(())
 }
@@ -68,31 +68,45 @@ struct Trace {
     block: Option<(DynTensor, Vec<Trace>, Vec<Trace>)>,
 }
 
-/// d(sum of outputs)/d(input) of `seq` at `x`, as a differentiable function of the weights.
+/// d(sum of outputs)/d(input) of `seq` at `x` (with each sample's class `label` for a
+/// projection head), as a differentiable function of the weights.
 /// x: [N, ...] -> [N, ...] (same shape as x)
-pub fn input_gradient(seq: &mut Sequential, x: DynTensor) -> Result<DynTensor> {
-    check_all(&seq.layers)?;
-    let (out, traces) = forward_traced(&mut seq.layers, x)?;
-    backward_all(&seq.layers, &traces, DynTensor::full(&out.shape(), 1.0)?)
+pub fn input_gradient(
+    seq: &mut Sequential,
+    x: DynTensor,
+    label: Option<&DynTensor>,
+) -> Result<DynTensor> {
+    check_all(&seq.layers, label.is_some())?;
+    let (out, traces) = forward_traced(&mut seq.layers, x, label)?;
+    backward_all(
+        &seq.layers,
+        &traces,
+        DynTensor::full(&out.shape(), 1.0)?,
+        label,
+    )
 }
 
 /// Runs `layers` in training mode, keeping what their input gradients need.
-fn forward_traced(layers: &mut [Layer], mut x: DynTensor) -> Result<(DynTensor, Vec<Trace>)> {
+fn forward_traced(
+    layers: &mut [Layer],
+    mut x: DynTensor,
+    label: Option<&DynTensor>,
+) -> Result<(DynTensor, Vec<Trace>)> {
     let mode = Mode { training: true };
     let mut traces = Vec::new();
     for layer in layers.iter_mut() {
         let (y, block) = match layer {
             Layer::Residual(r) => {
                 let up = resample(x.clone(), Op::Upsample(r.up))?;
-                let (h, body) = forward_traced(&mut r.body.layers, up.clone())?;
-                let (s, shortcut) = forward_traced(&mut r.shortcut.layers, up.clone())?;
+                let (h, body) = forward_traced(&mut r.body.layers, up.clone(), label)?;
+                let (s, shortcut) = forward_traced(&mut r.shortcut.layers, up.clone(), label)?;
                 let sum = h.binary(s, BinOp::Add)?;
                 (
                     resample(sum, Op::AvgPool(r.down))?,
                     Some((up, body, shortcut)),
                 )
             }
-            _ => (layer.forward(x.clone(), mode)?, None),
+            _ => (layer.forward_labeled(x.clone(), mode, label)?, None),
         };
         traces.push(Trace {
             input: x,
@@ -113,12 +127,20 @@ fn resample(x: DynTensor, op: Op) -> Result<DynTensor> {
 }
 
 /// The gradient at the input of `layers` from the gradient `g` at their output.
-fn backward_all(layers: &[Layer], traces: &[Trace], mut g: DynTensor) -> Result<DynTensor> {
+fn backward_all(
+    layers: &[Layer],
+    traces: &[Trace],
+    mut g: DynTensor,
+    label: Option<&DynTensor>,
+) -> Result<DynTensor> {
     for (i, (layer, t)) in layers.iter().zip(traces).enumerate().rev() {
         g = match (layer, &t.block) {
             (Layer::Residual(r), Some((up, body, shortcut))) => {
-                residual_backward(r, up, body, shortcut, &t.input, g)
+                let paths = Paths { body, shortcut };
+                residual_backward(r, up, paths, &t.input, g, label)
             }
+            (Layer::SelfAttention(a), _) => a.input_gradient(&t.input, g),
+            (Layer::Projection(p), _) => p.input_gradient(g, label),
             _ => backward(layer, &t.input, &t.output, g),
         }
         .map_err(|e| err!("layer {i} ({}): {e}", layer.describe()))?;
@@ -126,22 +148,28 @@ fn backward_all(layers: &[Layer], traces: &[Trace], mut g: DynTensor) -> Result<
     Ok(g)
 }
 
+/// The traces of a residual block's two paths.
+struct Paths<'a> {
+    body: &'a [Trace],
+    shortcut: &'a [Trace],
+}
+
 /// out = pool(body(up(x)) + shortcut(up(x))): the pooling's, both paths' and the
 /// upsampling's input gradients in turn.
 fn residual_backward(
     r: &Residual,
     up: &DynTensor,
-    body: &[Trace],
-    shortcut: &[Trace],
+    paths: Paths,
     input: &DynTensor,
     g: DynTensor,
+    label: Option<&DynTensor>,
 ) -> Result<DynTensor> {
-    let sum_shape = body.last().map_or(up.shape(), |t| t.output.shape());
+    let sum_shape = paths.body.last().map_or(up.shape(), |t| t.output.shape());
     let g = avg_pool_grad(g, r.down, &sum_shape)?;
-    let g_body =
-        backward_all(&r.body.layers, body, g.clone()).map_err(|e| err!("in its body, {e}"))?;
-    let g_short =
-        backward_all(&r.shortcut.layers, shortcut, g).map_err(|e| err!("in its shortcut, {e}"))?;
+    let g_body = backward_all(&r.body.layers, paths.body, g.clone(), label)
+        .map_err(|e| err!("in its body, {e}"))?;
+    let g_short = backward_all(&r.shortcut.layers, paths.shortcut, g, label)
+        .map_err(|e| err!("in its shortcut, {e}"))?;
     upsample_grad(g_body.binary(g_short, BinOp::Add)?, r.up, &input.shape())
 }
 
@@ -283,6 +311,7 @@ pub fn gradient_penalty(
     critic: &mut Sequential,
     real: &DynTensor,
     fake: &DynTensor,
+    label: Option<&DynTensor>,
 ) -> Result<DynTensor> {
     let shape = real.shape();
     if fake.shape() != shape {
@@ -304,7 +333,7 @@ pub fn gradient_penalty(
                 .binary(eps.rsub_scalar(1.0), BinOp::Mul)?,
             BinOp::Add,
         )?;
-    penalty_of(input_gradient(critic, mixed)?)
+    penalty_of(input_gradient(critic, mixed, label)?)
 }
 
 /// mean over samples of (||g_i||₂ - 1)² for per-sample input gradients g: [N, ...].

@@ -61,6 +61,22 @@ impl Projection {
         self.linear.forward(h)?.binary(inner, BinOp::Add)
     }
 
+    /// d(sum(g * out))/dh, differentiable in the weights (for the gradient and R1
+    /// penalties): g W^T + g * embed(y). g: [N, 1] -> [N, F]
+    pub fn input_gradient(&self, g: DynTensor, label: Option<&DynTensor>) -> Result<DynTensor> {
+        let n = g.shape()[0];
+        let label = labels_for(
+            label,
+            n,
+            "r1_penalty(D, real, y) or gradient_penalty(D, real, fake, y)",
+        )?;
+        let w = DynTensor::new(self.linear.weight.val().transpose()); // [1, F]
+        let e = self.embed.forward(label.clone())?; // [N, F]
+        g.clone()
+            .matmul(w)?
+            .binary(e.binary(g, BinOp::Mul)?, BinOp::Add)
+    }
+
     pub fn init(&mut self, scheme: Scheme) {
         self.linear.init(scheme);
         self.embed.init(scheme);

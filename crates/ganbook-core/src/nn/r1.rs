@@ -11,9 +11,14 @@ use super::gradient_penalty::input_gradient;
 use crate::error::Result;
 use crate::tensor::{DynTensor, Reduce, Unary};
 
-/// mean over samples of the squared norm of D's input gradient at the real samples.
-pub fn r1_penalty(critic: &mut Sequential, real: &DynTensor) -> Result<DynTensor> {
-    let g = input_gradient(critic, real.clone().detach())?;
+/// mean over samples of the squared norm of D's input gradient at the real samples (with
+/// their classes, `label`, for a conditional D).
+pub fn r1_penalty(
+    critic: &mut Sequential,
+    real: &DynTensor,
+    label: Option<&DynTensor>,
+) -> Result<DynTensor> {
+    let g = input_gradient(critic, real.clone().detach(), label)?;
     let shape = g.shape();
     g.reshape(&[shape[0], shape[1..].iter().product()])?
         .unary(Unary::Square)
