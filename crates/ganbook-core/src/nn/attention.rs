@@ -128,14 +128,9 @@ struct Pointwise {
 }
 
 impl Pointwise {
-    /// x: [N, in, P] -> [N, out, P]
+    /// x: [N, in, P] -> [N, out, P], as one [N P, in] x [in, out] product.
     fn apply(&self, x: &Tensor<3>, n: usize) -> Tensor<3> {
-        let y = self
-            .w
-            .clone()
-            .unsqueeze::<3>()
-            .repeat_dim(0, n)
-            .matmul(x.clone());
+        let y = per_position(x.clone(), self.w.clone().transpose(), n);
         match &self.b {
             Some(b) => {
                 let [o] = b.dims();
@@ -147,13 +142,16 @@ impl Pointwise {
 
     /// The input gradient W^T g. g: [N, out, P] -> [N, in, P]
     fn back(&self, g: Tensor<3>, n: usize) -> Tensor<3> {
-        self.w
-            .clone()
-            .transpose()
-            .unsqueeze::<3>()
-            .repeat_dim(0, n)
-            .matmul(g)
+        per_position(g, self.w.clone(), n)
     }
+}
+
+/// x [N, a, P] times m [a, b] at every position: [N, b, P].
+fn per_position(x: Tensor<3>, m: Tensor<2>, n: usize) -> Tensor<3> {
+    let [_, a, p] = x.dims();
+    let [_, b] = m.dims();
+    let rows = x.swap_dims(1, 2).reshape([n * p, a]); // [N P, a]
+    rows.matmul(m).reshape([n, p, b]).swap_dims(1, 2)
 }
 
 /// The weights a projection uses in its forward (spectral norm's divided by sigma).
