@@ -6,6 +6,8 @@
 //! loss cases), computed by PyTorch in float64 from float32 inputs. ganbook computes in
 //! float32, so every comparison allows |got - want| <= ATOL + RTOL * |want|.
 
+#[path = "numerics/blocks.rs"]
+mod blocks;
 mod common;
 
 use burn::module::Param;
