@@ -72,3 +72,18 @@ fn a_gzipped_idx_file_unpacking_past_the_limit_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_self_attention_map_past_the_limit_is_refused_before_it_is_made() {
+    // [2, 8, 64, 64] is 256 KiB, its attention map [2, 4096, 4096] 128 MiB
+    let script =
+        "let a = sequential([self_attention(8)]);\nlet y = a.forward(randn([2, 8, 64, 64]));";
+    let o = run(script, "attention", &["--max-memory", "100M"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("self_attention(8)") && err.contains("attention map [2, 4096, 4096]"),
+        "{err}"
+    );
+    assert!(err.contains("limit is 100.0 MiB"), "{err}");
+}

@@ -66,6 +66,9 @@ impl SelfAttention {
     pub fn forward(&mut self, x: DynTensor, mode: Mode) -> Result<DynTensor> {
         let shape = self.output_shape(&x.shape())?;
         let [n, c, h, w] = [shape[0], shape[1], shape[2], shape[3]];
+        // the attention map grows with the square of the positions: refused over --max-memory
+        crate::memory_limit::check(&[n, h * w, h * w])
+            .map_err(|e| err!("its attention map [{n}, {0}, {0}]: {e}", h * w))?;
         let mut project = |i: usize| -> Result<Tensor<3>> {
             let y = self.projections[i]
                 .forward(x.clone(), mode)
