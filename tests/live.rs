@@ -34,7 +34,8 @@ fn start(tag: &str) -> (Ganbook, String, String, PathBuf) {
 /// One HTTP/1.1 request; the status code and the body (raw bytes after the head).
 fn http(addr: &str, request: &[u8]) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // generous: on a loaded 2-core machine with 50 streams open, a reply once took over 10 s
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let _ = s.write_all(request);
     let mut reply = Vec::new();
     let _ = s.read_to_end(&mut reply);
