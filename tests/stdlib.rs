@@ -149,3 +149,28 @@ fn gan_train_augments_what_d_sees() {
     let (ok, err, _) = run(r#", augment: "colour""#);
     assert!(!ok && err.contains("'colour'"), "{err}");
 }
+
+#[test]
+fn gan_train_runs_a_class_conditional_gan() {
+    let src = r#"
+        import "gan" as gan;
+        seed(6);
+        let data = digits(#{ style: "handwritten", size: 28, n: 64 });
+        let G = sequential([linear(8, 98), reshape([2, 7, 7]), conditional_batch_norm(2, 10), relu(),
+                            upsample(4), conv2d(2, 1, 3, #{ padding: 1 }), tanh()]);
+        let D = sequential([conv2d(1, 4, 3, #{ stride: 2, padding: 1, sn: true }), leaky_relu(0.2),
+                            flatten(), projection(10, 784)]);
+        let last = gan::train(G, D, adam(G), adam(D), data,
+                              #{ nz: 8, steps: 3, batch: 8, every: 1, classes: 10, loss: "hinge", r1: 1.0 });
+        result("d_loss", last.d_loss);
+        let y = randint(0, 10, [200]);
+        result("y_range", y.min().item() == 0.0 && y.max().item() == 9.0);
+    "#;
+    let (ok, err, json) = run_script("conditional", src);
+    assert!(ok, "{err}");
+    let r = &json["results"];
+    assert!(r["d_loss"].as_f64().is_some_and(f64::is_finite), "{r}");
+    assert_eq!(r["y_range"], true, "{r}");
+    let (ok, err, _) = run_script("randint-bad", "randint(3, 3, [2]);");
+    assert!(!ok && err.contains("high must be above low"), "{err}");
+}

@@ -43,6 +43,25 @@ fn creation(e: &mut Engine) {
     );
     def(
         e,
+        "randint",
+        "randint(low, high, shape) -> Tensor\nWhole numbers drawn uniformly from low..high (high excluded), as float values: class labels for a conditional G, randint(0, 10, [64]).",
+        |low: INT, high: INT, s: Array| {
+            call("randint", || {
+                if high <= low {
+                    crate::bail!("high must be above low, got {low}..{high}");
+                }
+                let shape = shape(&s, "randint")?;
+                let n = shape.iter().product();
+                let values = crate::rng::with(|r| {
+                    use rand::Rng as _;
+                    (0..n).map(|_| r.random_range(low..high) as f32).collect()
+                });
+                T::from_vec(values, &shape)
+            })
+        },
+    );
+    def(
+        e,
         "zeros",
         "zeros(shape) -> Tensor\nA tensor of zeros.",
         |s: Array| call("zeros", || T::full(&shape(&s, "zeros")?, 0.0)),
