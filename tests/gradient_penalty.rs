@@ -5,7 +5,8 @@ mod common;
 
 use burn::module::Param;
 use burn::tensor::{Distribution, Tensor};
-use ganbook::nn::gradient_penalty::{input_gradient, penalty_of};
+use ganbook::nn::gradient_penalty::penalty_of;
+use ganbook::nn::input_gradient::input_gradient;
 use ganbook::nn::{Layer, Mode, Sequential};
 use ganbook::script::bare_engine;
 use ganbook::script::model_fns::Model;

@@ -10,6 +10,7 @@ pub mod ema;
 pub mod embedding;
 pub mod gradient_penalty;
 pub mod init;
+pub mod input_gradient;
 pub mod kernels;
 pub mod latent_shape;
 pub mod layer;

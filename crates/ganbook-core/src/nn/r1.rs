@@ -7,7 +7,7 @@
 //! - real: [N, ...] as D takes it -> a scalar [1]
 
 use super::Sequential;
-use super::gradient_penalty::input_gradient;
+use super::input_gradient::input_gradient;
 use crate::error::Result;
 use crate::tensor::{DynTensor, Reduce, Unary};
 
