@@ -263,27 +263,10 @@ fn prefixed(prefix: &str, named: Vec<NamedTensor>) -> Vec<NamedTensor> {
 /// The batch norms within a layer (PyTorch keeps a `num_batches_tracked` for each): their
 /// name prefixes, "" for the layer itself.
 fn batch_norms_of(layer: &Layer) -> Vec<String> {
-    let within = |prefix: &str, layers: &[Layer]| -> Vec<String> {
-        layers
-            .iter()
-            .enumerate()
-            .flat_map(|(j, l)| {
-                batch_norms_of(l)
-                    .into_iter()
-                    .map(move |b| format!("{prefix}.{j}.{b}"))
-            })
-            .collect()
-    };
-    match layer {
-        Layer::BatchNorm(_) => vec![String::new()],
-        Layer::ConditionalBatchNorm(_) => vec!["bn.".into()],
-        Layer::Residual(r) => [
-            within("body", &r.body.layers),
-            within("shortcut", &r.shortcut.layers),
-        ]
-        .concat(),
-        _ => vec![],
-    }
+    named_tensors(layer)
+        .into_iter()
+        .filter_map(|t| t.name.strip_suffix("running_mean").map(str::to_string))
+        .collect()
 }
 
 /// The names `torch.nn.utils.parametrizations.spectral_norm` gives a wrapped layer's tensors.

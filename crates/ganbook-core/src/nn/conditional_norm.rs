@@ -96,11 +96,7 @@ impl ConditionalBatchNorm {
         let (c, n) = self.dims();
         let dev = device::current();
         let gamma = match scheme {
-            Scheme::Dcgan => init::reset(
-                &init::constant([n, c], 0.0),
-                Distribution::Normal(1.0, 0.02),
-            )
-            .val(),
+            Scheme::Dcgan => init::param([n, c], Distribution::Normal(1.0, 0.02)).val(),
             _ => Tensor::ones([n, c], &dev),
         };
         let values = Tensor::cat(vec![gamma, Tensor::zeros([n, c], &dev)], 1);

@@ -10,7 +10,7 @@
 
 use super::conv::Conv2d;
 use super::residual::Residual;
-use super::stateless::{Op, Stateless};
+use super::stateless::{Op, resample};
 use super::{Layer, Mode, Sequential};
 use crate::error::Result;
 use crate::tensor::{BinOp, DynTensor, Reduce, Unary};
@@ -117,14 +117,6 @@ fn forward_traced(
         x = y;
     }
     Ok((x, traces))
-}
-
-/// Upsampling or average pooling by k (k = 1: x itself).
-fn resample(x: DynTensor, op: Op) -> Result<DynTensor> {
-    match op {
-        Op::Upsample(1) | Op::AvgPool(1) => Ok(x),
-        op => Stateless::new(op)?.forward(x, Mode { training: true }),
-    }
 }
 
 /// The gradient at the input of `layers` from the gradient `g` at their output.

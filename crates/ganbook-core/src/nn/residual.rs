@@ -11,7 +11,7 @@
 //!   shortcut must give the body's shape)
 
 use super::init::Scheme;
-use super::stateless::{Op, Stateless};
+use super::stateless::{Op, resample, resampled_shape};
 use super::{Layer, Mode, Sequential};
 use crate::error::Result;
 use crate::tensor::{BinOp, DynTensor};
@@ -94,19 +94,13 @@ impl Residual {
 
     /// The block's output shape for an input, or which inner layer does not fit.
     pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
-        let x = match self.up {
-            1 => input.to_vec(),
-            k => Stateless::new(Op::Upsample(k))?.output_shape(input)?,
-        };
+        let x = resampled_shape(input, Op::Upsample(self.up))?;
         let h = chain_shape(&self.body, &x).map_err(|e| err!("in its body, {e}"))?;
         let s = chain_shape(&self.shortcut, &x).map_err(|e| err!("in its shortcut, {e}"))?;
         if h != s {
             bail!("{}", mismatch(&h, &s, self.shortcut.layers.is_empty()));
         }
-        match self.down {
-            1 => Ok(h),
-            k => Stateless::new(Op::AvgPool(k))?.output_shape(&h),
-        }
+        resampled_shape(&h, Op::AvgPool(self.down))
     }
 
     /// x: [N, C, H, W]; `label`: class indices [N] for conditional layers in the body.
@@ -116,10 +110,7 @@ impl Residual {
         mode: Mode,
         label: Option<&DynTensor>,
     ) -> Result<DynTensor> {
-        let x = match self.up {
-            1 => x,
-            k => Stateless::new(Op::Upsample(k))?.forward(x, mode)?,
-        };
+        let x = resample(x, Op::Upsample(self.up))?;
         let h = self
             .body
             .forward_labeled(x.clone(), mode, label)
@@ -134,11 +125,7 @@ impl Residual {
                 mismatch(&h.shape(), &s.shape(), self.shortcut.layers.is_empty())
             );
         }
-        let out = h.binary(s, BinOp::Add)?;
-        match self.down {
-            1 => Ok(out),
-            k => Stateless::new(Op::AvgPool(k))?.forward(out, mode),
-        }
+        resample(h.binary(s, BinOp::Add)?, Op::AvgPool(self.down))
     }
 
     pub fn init(&mut self, scheme: Scheme) {

@@ -159,3 +159,20 @@ impl Stateless {
         })
     }
 }
+
+/// Upsampling or average pooling by k (`Op::Upsample(k)`, `Op::AvgPool(k)`), x itself for
+/// k = 1: a residual block's resampling, and its input gradient's.
+pub fn resample(x: DynTensor, op: Op) -> Result<DynTensor> {
+    match op {
+        Op::Upsample(1) | Op::AvgPool(1) => Ok(x),
+        op => Stateless::new(op)?.forward(x, Mode { training: true }),
+    }
+}
+
+/// The shape [`resample`] gives.
+pub fn resampled_shape(input: &[usize], op: Op) -> Result<Vec<usize>> {
+    match op {
+        Op::Upsample(1) | Op::AvgPool(1) => Ok(input.to_vec()),
+        op => Stateless::new(op)?.output_shape(input),
+    }
+}
