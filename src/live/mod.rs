@@ -6,6 +6,7 @@
 //! `state::controls` (knob, gate, drawn, live_frame).
 
 pub mod feed;
+pub mod http;
 pub mod server;
 
 use crate::error::Result;
@@ -39,7 +40,7 @@ pub fn run(opts: RunOptions, bind: &str) -> i32 {
 /// A live page being served; dropping it stops the server and the feed.
 pub struct Live {
     pub url: String,
-    server: Arc<tiny_http::Server>,
+    server: Arc<http::Server>,
     feed: Arc<Feed>,
 }
 
@@ -58,12 +59,9 @@ impl Live {
         } else {
             format!("{bind}:0")
         };
-        let server = tiny_http::Server::http(&bind)
+        let server = http::Server::bind(&bind)
             .map_err(|e| crate::err!("the live page cannot listen on {bind}: {e}"))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| crate::err!("the live page's address is not an IP address"))?;
+        let addr = server.addr;
         let server = Arc::new(server);
         let feed = Arc::new(Feed::default());
         let token = token();
@@ -92,7 +90,7 @@ fn show(feed: &Feed, page: &Page) {
 impl Drop for Live {
     fn drop(&mut self) {
         self.feed.stop();
-        self.server.unblock();
+        self.server.stop();
     }
 }
 

@@ -1,18 +1,18 @@
-//! The live page's HTTP server (tiny_http): the page, its event stream, the run folder's
+//! The live page's HTTP server (on `http`, a thread per connection): the page, its event stream, the run folder's
 //! images and files, and the controls. Every request needs the run's token (`?token=`);
 //! files are served only from inside the run folder; a malformed, oversized or hostile
 //! request gets a 4xx and the run goes on. One thread per request; a stream's thread lives
 //! as long as its page.
 
 use super::feed::Feed;
+use super::http::{Request, Server};
 use crate::state::RunState;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tiny_http::{Header, Method, Request, Response};
 
 /// The largest request body taken (a drawing of 5,000 points fits).
 pub const MAX_BODY: usize = 256 * 1024;
@@ -50,30 +50,13 @@ impl Shared {
     }
 }
 
-/// Serves requests until the server is unblocked.
-pub fn serve(server: Arc<tiny_http::Server>, shared: Arc<Shared>) {
-    for request in server.incoming_requests() {
-        let shared = shared.clone();
-        let spawned = std::thread::Builder::new()
-            .name("live-request".into())
-            .spawn(move || handle(request, &shared));
-        if let Err(e) = spawned {
-            eprintln!("live page: cannot start a thread for a request: {e}");
-        }
-    }
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+/// Serves requests until the server is stopped.
+pub fn serve(server: Arc<Server>, shared: Arc<Shared>) {
+    server.serve(move |request| handle(request, &shared));
 }
 
 fn reply(request: Request, code: u16, kind: &str, body: Vec<u8>) {
-    let response = Response::from_data(body)
-        .with_status_code(code)
-        .with_header(header("Content-Type", kind))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
-    let _ = request.respond(response); // a page gone away is not the run's problem
+    request.respond(code, kind, &body);
 }
 
 fn text(request: Request, code: u16, message: &str) {
@@ -129,7 +112,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 fn handle(request: Request, shared: &Shared) {
-    let (path, query) = split_url(request.url());
+    let (path, query) = split_url(&request.url);
     let token = query
         .iter()
         .find(|(k, _)| k == "token")
@@ -141,17 +124,17 @@ fn handle(request: Request, shared: &Shared) {
             "forbidden: this page needs the token in the URL ganbook printed",
         );
     }
-    let method = request.method().clone();
-    match (&method, path.as_str()) {
-        (Method::Get, "/") => reply(
+    let method = request.method.clone();
+    match (method.as_str(), path.as_str()) {
+        ("GET", "/") => reply(
             request,
             200,
             "text/html; charset=utf-8",
             PAGE.replace("{{TITLE}}", &crate::notebook::html::escape(&shared.title))
                 .into_bytes(),
         ),
-        (Method::Get, "/events") => stream(request, shared),
-        (Method::Get, "/state") => {
+        ("GET", "/events") => stream(request, shared),
+        ("GET", "/state") => {
             let s = shared.feed.snapshot();
             let body = json!({"common": s.common, "keys": s.keys, "rows": s.rows});
             drop(s);
@@ -162,12 +145,8 @@ fn handle(request: Request, shared: &Shared) {
                 body.to_string().into_bytes(),
             )
         }
-        (Method::Get, p) if p.starts_with("/files/") => {
-            file(request, shared, &p["/files/".len()..])
-        }
-        (Method::Post, "/control" | "/knob" | "/draw" | "/reset") => {
-            control(request, shared, &path)
-        }
+        ("GET", p) if p.starts_with("/files/") => file(request, shared, &p["/files/".len()..]),
+        ("POST", "/control" | "/knob" | "/draw" | "/reset") => control(request, shared, &path),
         (_, "/" | "/events" | "/state" | "/control" | "/knob" | "/draw" | "/reset") => {
             text(request, 405, "method not allowed")
         }
@@ -207,17 +186,12 @@ fn file(request: Request, shared: &Shared, rel: &str) {
 
 /// The request's body as JSON, refusing bodies over [`MAX_BODY`].
 fn body_json(request: &mut Request) -> Result<Value, (u16, String)> {
-    if request.body_length().is_some_and(|n| n > MAX_BODY) {
+    if request.body_length.is_some_and(|n| n > MAX_BODY) {
         return Err((413, format!("body over {MAX_BODY} bytes")));
     }
-    let mut body = Vec::new();
-    let read = request
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body);
-    if read.is_err() {
+    let Ok(body) = request.read_body(MAX_BODY) else {
         return Err((400, "cannot read the body".into()));
-    }
+    };
     if body.len() > MAX_BODY {
         return Err((413, format!("body over {MAX_BODY} bytes")));
     }
@@ -280,7 +254,7 @@ fn stream(request: Request, shared: &Shared) {
         return text(request, 503, "too many pages watch this run");
     }
     shared.ctx.controls().watcher(true);
-    let mut out = request.into_writer();
+    let mut out = request.into_stream();
     let _ = serve_stream(&mut out, shared);
     shared.ctx.controls().watcher(false);
     shared.streams.fetch_sub(1, Ordering::Relaxed);
