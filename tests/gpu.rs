@@ -166,3 +166,54 @@ fn errors_on_the_gpu_name_the_layer_and_the_shapes() {
     assert_eq!(j["status"], "error");
     assert_eq!(j["device"], gpu.as_str());
 }
+
+/// The built-in probe (FID's default features) trains on the CPU whatever the device, so a
+/// GPU run's FID uses the CPU run's network; it then reads images on the GPU.
+#[test]
+fn the_probe_trains_on_the_cpu_and_reads_on_the_gpu() {
+    use ganbook::metrics::features::FeatureNet;
+    use ganbook::metrics::probe::{Kind, Probe};
+    use ganbook::tensor::DynTensor;
+    let Some(gpu) = gpu("the_probe_trains_on_the_cpu_and_reads_on_the_gpu") else {
+        return;
+    };
+    let _turn = DEVICE_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let cfg = common::tiny_probe(Kind::Faces);
+    let images = |seed: u64| {
+        let v = (0..4 * 3 * 16 * 16)
+            .map(|i| ((i as u64 * 2654435761 + seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        DynTensor::from_vec(v, &[4, 3, 16, 16]).unwrap()
+    };
+    device::select("cpu").unwrap();
+    let key_on_cpu = cfg.key();
+    let on_cpu = Probe::train(&cfg).unwrap();
+    let want = on_cpu.features(images(1)).unwrap().to_vec();
+
+    device::select(&gpu).unwrap();
+    assert_eq!(cfg.key(), key_on_cpu, "the cache key depends on the device");
+    let root = temp_dir("gpu-probe");
+    let before = handed_to_cpu_kernels();
+    let probe = Probe::load_or_train(&cfg, Some(&root)).unwrap();
+    assert!(
+        handed_to_cpu_kernels() > before,
+        "the probe's training did not run on the CPU's kernels"
+    );
+    assert_eq!(
+        probe.parameters(),
+        on_cpu.parameters(),
+        "trained during a {gpu} run, the probe's weights differ from the CPU's"
+    );
+    let before = handed_to_cpu_kernels();
+    let got = probe.features(images(1)).unwrap().to_vec();
+    assert_eq!(
+        handed_to_cpu_kernels(),
+        before,
+        "features were read on the CPU"
+    );
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= 1e-4 + 1e-4 * w.abs(), "{got:?}\n{want:?}");
+    }
+    device::select("cpu").unwrap();
+}

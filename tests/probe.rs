@@ -22,18 +22,8 @@ fn field(m: &rhai::Dynamic, key: &str) -> f64 {
     float(&m.clone().cast::<rhai::Map>()[key])
 }
 
-/// A probe small enough to train in a moment.
 fn tiny(kind: Kind) -> Config {
-    Config {
-        size: 16,
-        train: 24,
-        eval: 8,
-        steps: 6,
-        batch: 8,
-        width: 4,
-        features: 16,
-        ..Config::new(kind)
-    }
+    common::tiny_probe(kind)
 }
 
 #[test]

@@ -194,3 +194,17 @@ pub fn browser_python() -> Option<PathBuf> {
         "browser test",
     )
 }
+
+/// A built-in probe small enough to train in a moment.
+pub fn tiny_probe(kind: ganbook::metrics::probe::Kind) -> ganbook::metrics::probe::Config {
+    ganbook::metrics::probe::Config {
+        size: 16,
+        train: 24,
+        eval: 8,
+        steps: 6,
+        batch: 8,
+        width: 4,
+        features: 16,
+        ..ganbook::metrics::probe::Config::new(kind)
+    }
+}

@@ -3,10 +3,16 @@
 use crate::error::{Result, guard};
 use crate::{bail, err};
 use burn::tensor::Device;
+use std::cell::Cell;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 static CURRENT: RwLock<Option<(String, Device)>> = RwLock::new(None);
+
+thread_local! {
+    /// Set while this thread runs [`on_cpu`]: its tensors live on the CPU whatever `--device`.
+    static CPU_HERE: Cell<bool> = const { Cell::new(false) };
+}
 
 /// The names `--device` accepts, with the cargo feature each one needs.
 pub const DEVICES: &[(&str, &str)] = &[
@@ -33,6 +39,9 @@ pub fn select(name: &str) -> Result<()> {
 
 /// The current device, with autodiff enabled (script tensors can always be differentiated).
 pub fn current() -> Device {
+    if CPU_HERE.get() {
+        return Device::flex().autodiff();
+    }
     if let Some((_, d)) = CURRENT.read().unwrap().as_ref() {
         return d.clone();
     }
@@ -45,6 +54,19 @@ pub fn current() -> Device {
 pub fn current_name() -> String {
     current();
     CURRENT.read().unwrap().as_ref().unwrap().0.clone()
+}
+
+/// Runs `f` with this thread's tensors and models on the CPU, whatever the session's device:
+/// for work whose result must not depend on the device (the built-in probe's training).
+pub fn on_cpu<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CPU_HERE.set(self.0);
+        }
+    }
+    let _restore = Restore(CPU_HERE.replace(true));
+    f()
 }
 
 /// Whether `name` is a device whose kernels run on a GPU (or a GPU driver such as lavapipe).

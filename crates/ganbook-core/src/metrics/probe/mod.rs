@@ -6,8 +6,10 @@
 //!
 //! Training is deterministic: the network's initialisation, the training images and the
 //! batch order come from the probe's own seeded generators, so the same configuration on
-//! the same machine and device gives the same weights bit for bit. The cache key hashes the
-//! configuration, [`VERSION`] and the device.
+//! the same machine gives the same weights bit for bit. It always runs on the CPU, whatever
+//! `--device` says, so that a GPU run measures FID with the very network a CPU run uses (and
+//! a software GPU driver is not asked to train it); the trained network then reads images on
+//! the session's device. The cache key hashes the configuration and [`VERSION`].
 
 pub mod heads;
 pub mod input;
@@ -155,12 +157,14 @@ impl Config {
         Ok(())
     }
 
-    /// The cache key: a hash of the configuration, the recipe version and the device.
+    /// The cache key: a hash of the configuration, the recipe version and the device it is
+    /// trained on (always the CPU; the name stays in the key so that caches written before
+    /// the probe moved to the CPU for every run still serve CPU runs).
     pub fn key(&self) -> String {
         crate::data::cache::key(&[
             format!("probe v{VERSION}"),
             format!("{self:?}"),
-            crate::device::current_name(),
+            "cpu".to_string(),
         ])
     }
 }
@@ -250,7 +254,7 @@ impl Probe {
             store::dir(root).display()
         );
         let t0 = std::time::Instant::now();
-        let probe = Probe::train(config)?;
+        let probe = crate::device::on_cpu(|| Probe::train(config))?;
         eprintln!(
             "{kind} probe trained in {:.0} s; {}",
             t0.elapsed().as_secs_f64(),
@@ -265,7 +269,8 @@ impl Probe {
         if let Err(e) = store::store(&path, &header, &values) {
             eprintln!("warning: the {kind} probe could not be cached: {e}");
         }
-        Ok(probe)
+        // trained on the CPU; reads images on the session's device
+        Probe::from_values(config, values, header.heldout)
     }
 
     /// The probe of a configuration, shared in this process: loaded or trained on first use
