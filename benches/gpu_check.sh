@@ -31,7 +31,7 @@ say "build (cargo build --release --features wgpu; cargo test --no-run --feature
 start=$SECONDS
 cargo build --release --features wgpu 2>&1 | tail -2 || exit 1
 if [ -z "${QUICK:-}" ]; then
-  cargo test --features wgpu --no-run 2>&1 | tail -1
+  cargo test --release --features wgpu --no-run 2>&1 | tail -1
 fi
 echo "build took $((SECONDS - start)) s"
 bin="$CARGO_TARGET_DIR/release/ganbook"
@@ -39,8 +39,9 @@ bin="$CARGO_TARGET_DIR/release/ganbook"
 if [ -z "${QUICK:-}" ]; then
   say "GPU test suite on the GPU (GANBOOK_TEST_DEVICE=wgpu)"
   start=$SECONDS
-  GANBOOK_TEST_DEVICE=wgpu cargo test --features wgpu --test gpu --test numerics \
-    --test gradient_penalty --test memory_limit --test seed_scripts 2>&1 | grep -E "^test result|FAILED|panicked" | head -40
+  # every script in scripts/ in quick mode on the GPU beside the CPU (tests/device_scripts.rs)
+  GANBOOK_TEST_DEVICE=wgpu cargo test --release --features wgpu --test gpu --test numerics \
+    --test gradient_penalty --test memory_limit --test device_scripts 2>&1 | grep -E "^test result|FAILED|panicked" | head -40
   echo "suite took $((SECONDS - start)) s"
 fi
 

@@ -90,18 +90,7 @@ fn dtn_faces_quick_run() {
 
 #[test]
 fn dcgan_faces64_quick_run() {
-    let (out, j) = quick_run(
-        "dcgan_faces64",
-        &[
-            "epochs=2",
-            "n=16",
-            "batch=8",
-            "g_width=16",
-            "d_width=8",
-            "n_fid=20",
-            "patience=1",
-        ],
-    );
+    let (out, j) = quick_run("dcgan_faces64", common::quick_sets("dcgan_faces64"));
     let start = figure(&j, "fid_start", 0.0, f64::MAX);
     let best = figure(&j, "fid_best", 0.0, f64::MAX);
     assert!(best <= start, "best FID {best} above the start {start}");

@@ -208,3 +208,60 @@ pub fn tiny_probe(kind: ganbook::metrics::probe::Kind) -> ganbook::metrics::prob
         ..ganbook::metrics::probe::Config::new(kind)
     }
 }
+
+/// Each script's quick mode (tests/device_scripts.rs runs them on a GPU and the CPU): (name,
+/// --set values, samples its counting results are shares of).
+pub const QUICK: &[(&str, &[&str], f64)] = &[
+    ("gan_ring8", &["steps=20"], 2500.0),
+    ("gan_grid25", &["steps=20", "every=10"], 2500.0),
+    ("classroom", &["steps=30"], 2500.0),
+    ("cnn_gan_128", &["steps=1", "batch=2"], 1.0),
+    ("dcgan_webtoon", &["steps=3", "batch=8", "n_fid=50"], 50.0),
+    (
+        "dcgan_faces64",
+        &[
+            "epochs=2",
+            "n=16",
+            "batch=8",
+            "g_width=16",
+            "d_width=8",
+            "n_fid=20",
+            "patience=1",
+        ],
+        20.0,
+    ),
+    (
+        "wgan_faces",
+        &["steps=2", "every=1", "batch=8", "n_fid=20"],
+        20.0,
+    ),
+    (
+        "sngan_faces",
+        &["steps=2", "every=1", "batch=8", "n_fid=20", "width=16"],
+        20.0,
+    ),
+    (
+        "cgan_digits",
+        &["steps=3", "every=1", "batch=8", "n_eval=20"],
+        20.0,
+    ),
+    (
+        "dtn_digits",
+        &["pretrain=20", "steps=3", "every=2", "batch=8", "n_eval=40"],
+        40.0,
+    ),
+    (
+        "dtn_faces",
+        &["pretrain=5", "steps=3", "every=2", "batch=8", "n_eval=40"],
+        40.0,
+    ),
+];
+
+/// The quick mode's `--set` values of `scripts/<name>.rhai`.
+pub fn quick_sets(name: &str) -> &'static [&'static str] {
+    QUICK
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|q| q.1)
+        .expect("a script in QUICK")
+}
