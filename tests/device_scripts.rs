@@ -9,10 +9,14 @@
 //! Tolerances. Both devices start from the same weights and draw the same random numbers
 //! (initial weights from the CPU's generator, noise from the session's), so the runs differ
 //! only by float32 rounding in different summation orders, about 1e-6 of a value per
-//! operation, grown by a few training steps. A continuous result (a loss, an FID) must agree
-//! within `CONTINUOUS`. A result that counts samples (an accuracy, a share of high-quality
-//! samples, a number of modes covered) moves in whole samples when one of them sits on a
-//! decision boundary, so it may differ by `FLIPS` samples of those it counts.
+//! operation, grown by a few training steps. Adam's first updates are +-lr whatever a
+//! gradient's size, so a near-zero gradient whose sign differs by rounding moves its weight a
+//! whole step: a continuous result (a loss, an FID) must agree within `CONTINUOUS` (on
+//! lavapipe most agree to 5e-5 of their value; the worst, sngan_faces's FID after two Adam
+//! steps with beta1 = 0, to 1.1e-3). A result that counts samples (an accuracy, a share of
+//! high-quality samples, a number of modes covered) moves in whole samples when one of them
+//! sits on a decision boundary, so it may differ by `FLIPS` samples of those it counts (the
+//! most seen on lavapipe: two of 40, in dtn_faces).
 
 mod common;
 
@@ -20,7 +24,7 @@ use common::{QUICK, ganbook, temp_dir, test_device, text};
 use serde_json::Value;
 
 /// Relative and absolute tolerance of a continuous result.
-const CONTINUOUS: (f64, f64) = (1e-3, 1e-3);
+const CONTINUOUS: (f64, f64) = (5e-3, 1e-3);
 /// Samples that may land on the other side of a decision (out of those a result counts).
 const FLIPS: f64 = 3.0;
 
