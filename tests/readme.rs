@@ -1,5 +1,5 @@
 //! The README's first example runs as written and prints the line the README quotes (the
-//! full 2,000 steps: a few seconds).
+//! full 2,000 steps: a few seconds), up to the percentage's CPU-to-CPU wobble.
 
 mod common;
 
@@ -18,9 +18,17 @@ fn readme_first_example_prints_what_the_readme_says() {
     let (o, run, _) = common::run_script("readme", example, &[]);
     let stdout = common::text(&o.stdout);
     assert_eq!(run["status"], "ok", "{}", common::text(&o.stderr));
-    assert_eq!(
-        stdout.trim_end(),
-        quoted,
-        "the README quotes another output"
+    // "M of 8 modes covered, P% of samples on a mode": M exactly, P within 2 points (it
+    // differs between CPUs, as the README says)
+    let parse = |line: &str| -> (String, f64) {
+        let (modes, rest) = line.split_once(" of 8 modes covered, ").expect(line);
+        let pct = rest.split_once('%').expect(line).0.parse().expect(line);
+        (modes.to_string(), pct)
+    };
+    let (got, want) = (parse(stdout.trim_end()), parse(quoted));
+    assert!(
+        got.0 == want.0 && (got.1 - want.1).abs() <= 2.0,
+        "the README quotes another output: {quoted:?}, the example printed {:?}",
+        stdout.trim_end()
     );
 }
