@@ -59,7 +59,11 @@ impl Server {
             if self.stopped.load(Ordering::Relaxed) {
                 break;
             }
-            let Ok(stream) = conn else { continue };
+            let Ok(stream) = conn else {
+                // out of file descriptors, say: wait a moment rather than spin
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            };
             let handle = handle.clone();
             let spawned = std::thread::Builder::new()
                 .name("live-request".into())
