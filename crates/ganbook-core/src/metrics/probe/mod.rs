@@ -196,23 +196,29 @@ pub struct Probe {
 const CHUNK: usize = 256;
 
 impl Probe {
-    /// Trains a probe (no cache).
+    /// Trains a probe (no cache) on the CPU, whatever the session's device; the probe it
+    /// returns reads images on the session's device.
     pub fn train(config: &Config) -> Result<Probe> {
         config.validate()?;
-        let arch = config.arch();
-        let heads = config.kind.heads();
-        let data = train::generate(config, &heads, 0, config.train)?;
-        let values = train::fit(config, &arch, &heads, &data)?;
-        drop(data);
-        let mut probe = Probe::from_values(config, values, Vec::new())?;
-        let held = train::generate(config, &heads, config.train, config.eval)?;
-        let all: Vec<usize> = (0..held.len()).collect();
-        let mut predicted = Vec::with_capacity(held.len());
-        for part in all.chunks(CHUNK) {
-            predicted.extend(probe.classes(held.images(part, &arch)?)?);
-        }
-        probe.heldout = train::score(config, &heads, &held, &predicted);
-        Ok(probe)
+        let (values, heldout) = crate::device::on_cpu(|| -> Result<_> {
+            let arch = config.arch();
+            let heads = config.kind.heads();
+            let data = train::generate(config, &heads, 0, config.train)?;
+            let values = train::fit(config, &arch, &heads, &data)?;
+            drop(data);
+            let probe = Probe::from_values(config, values, Vec::new())?;
+            let held = train::generate(config, &heads, config.train, config.eval)?;
+            let all: Vec<usize> = (0..held.len()).collect();
+            let mut predicted = Vec::with_capacity(held.len());
+            for part in all.chunks(CHUNK) {
+                predicted.extend(probe.classes(held.images(part, &arch)?)?);
+            }
+            Ok((
+                probe.parameters(),
+                train::score(config, &heads, &held, &predicted),
+            ))
+        })?;
+        Probe::from_values(config, values, heldout)
     }
 
     fn from_values(
@@ -254,7 +260,7 @@ impl Probe {
             store::dir(root).display()
         );
         let t0 = std::time::Instant::now();
-        let probe = crate::device::on_cpu(|| Probe::train(config))?;
+        let probe = Probe::train(config)?;
         eprintln!(
             "{kind} probe trained in {:.0} s; {}",
             t0.elapsed().as_secs_f64(),
@@ -269,8 +275,7 @@ impl Probe {
         if let Err(e) = store::store(&path, &header, &values) {
             eprintln!("warning: the {kind} probe could not be cached: {e}");
         }
-        // trained on the CPU; reads images on the session's device
-        Probe::from_values(config, values, header.heldout)
+        Ok(probe)
     }
 
     /// The probe of a configuration, shared in this process: loaded or trained on first use
