@@ -227,42 +227,49 @@ fn bad_set_values_are_refused() {
     );
 }
 
+/// Ctrl-C, and SIGTERM as Slurm's scancel or a preempting scheduler sends it, end the run at
+/// the next operation: run.json says interrupted (so a sweep's re-run resumes it), exit 130.
 #[test]
-fn ctrl_c_stops_the_run_as_interrupted() {
-    let dir = temp_dir("sigint");
-    let script = dir.join("forever.rhai");
-    std::fs::write(
-        &script,
-        "print(\"started\");\nlet x = 0;\nloop { x += 1; let t = randn([8, 8]).sum(); }\n",
-    )
-    .unwrap();
-    let out = dir.join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
-        .args([
-            "run",
-            script.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
+fn ctrl_c_and_sigterm_stop_the_run_as_interrupted() {
+    for signal in ["INT", "TERM"] {
+        let dir = temp_dir(&format!("sig{signal}"));
+        let script = dir.join("forever.rhai");
+        std::fs::write(
+            &script,
+            "print(\"started\");\nlet x = 0;\nloop { x += 1; let t = randn([8, 8]).sum(); }\n",
+        )
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
-    assert_eq!(run_json(&out)["status"], "interrupted");
-    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(
-        html.contains("<span class=\"state stopped\">stopped</span>"),
-        "{html}"
-    );
-    assert!(
-        html.contains("<pre class=\"error interrupted\">interrupted at forever.rhai"),
-        "{html}"
-    );
-    assert!(!html.contains("location.reload()"));
+        let out = dir.join("out");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
+            .args([
+                "run",
+                script.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let pid = child.id().to_string();
+        Command::new("kill")
+            .args([format!("-{signal}").as_str(), &pid])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "SIG{signal}");
+        assert_eq!(run_json(&out)["status"], "interrupted", "SIG{signal}");
+        let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(
+            html.contains("<span class=\"state stopped\">stopped</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<pre class=\"error interrupted\">interrupted at forever.rhai"),
+            "{html}"
+        );
+        assert!(!html.contains("location.reload()"));
+    }
 }
 
 #[test]
