@@ -215,7 +215,7 @@ pub const QUICK: &[(&str, &[&str], f64)] = &[
     ("gan_ring8", &["steps=20"], 2500.0),
     ("gan_grid25", &["steps=20", "every=10"], 2500.0),
     ("classroom", &["steps=30"], 2500.0),
-    ("cnn_gan_128", &["steps=1", "batch=2"], 1.0),
+    ("cnn_gan_128", &["steps=1", "batch=2", "width=32"], 1.0),
     ("dcgan_webtoon", &["steps=3", "batch=8", "n_fid=50"], 50.0),
     (
         "dcgan_faces64",
