@@ -1,6 +1,7 @@
 //! `ganbook sweep --slurm` on a real one-node Slurm cluster (tests/slurm/cluster.sh starts
 //! munged, slurmctld and slurmd in a temporary folder and stops them by PID): a 2x2 array
-//! runs, `scancel` of one task leaves the others finished and the table names it, and
+//! runs, `scancel` of one task leaves the others finished and the table names it (as
+//! interrupted: the run caught scancel's SIGTERM and wrote run.json), and
 //! submitting again runs only that point. Skipped, with a message, where `sbatch` is not
 //! installed (`.ci/run` installs Debian's slurm-wlm and munge); a cluster that is installed
 //! but cannot start fails the test.
@@ -160,7 +161,15 @@ fn a_slurm_array_runs_the_points_and_a_cancelled_one_runs_again() {
         .lines()
         .find(|l| l.starts_with("width=5,seed=2"))
         .unwrap();
-    assert_eq!(line.split_whitespace().nth(3), Some("cancelled"), "{table}");
+    // scancel sends SIGTERM: the run stops at its next step and records itself as interrupted
+    assert_eq!(
+        line.split_whitespace().nth(3),
+        Some("interrupted"),
+        "{table}"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(slow.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["status"], "interrupted", "{run}");
     assert!(table.contains("(failed: width=5,seed=2)"), "{table}");
     let kept = std::fs::read_to_string(sweep.join("width=4,seed=1/run.json")).unwrap();
 
