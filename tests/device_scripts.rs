@@ -3,9 +3,10 @@
 //! tolerance its kind allows (below). Runs on `GANBOOK_TEST_DEVICE` (the GPU suite in .ci/run
 //! sets `wgpu`, Mesa's lavapipe there) and checks nothing, saying so, on the CPU alone.
 //! `GANBOOK_DEVICE_SCRIPTS` names the scripts to run (comma-separated; all when unset): CI
-//! runs all eleven on lavapipe when its kernel cache is warm and two when it is cold (a
-//! script's first run there compiles and tunes its kernels for minutes: docs/gpu.md);
-//! benches/gpu_check.sh runs them all on a real GPU.
+//! runs on lavapipe two scripts, those whose kernels an earlier run left in the cache, and one
+//! more (a script's first run there compiles and tunes its kernels for minutes: docs/gpu.md),
+//! so all eleven from the tenth run on a machine; benches/gpu_check.sh runs them all on a
+//! real GPU.
 //!
 //! Tolerances. Both devices start from the same weights and draw the same random numbers
 //! (initial weights from the CPU's generator, noise from the session's), so the runs differ
