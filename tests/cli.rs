@@ -272,16 +272,21 @@ fn ctrl_c_and_sigterm_stop_the_run_as_interrupted() {
     }
 }
 
-#[test]
-fn repl_keeps_variables_and_survives_errors_and_ctrl_c() {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ganbook"))
+/// `ganbook` with no arguments: the REPL, reading lines from a pipe.
+fn repl() -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ganbook"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn repl_keeps_variables_and_survives_errors_and_ctrl_c() {
+    use std::io::Write;
+    let mut child = repl();
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(b"let a = 41;\nlet m = sequential([linear(2,\n  3)]);\nm.forward(randn([1, 5]))\nloop { let t = randn([4, 4]); }\na + 1\nfn twice(x) { x * 2 }\ntwice(a)\n")
@@ -307,6 +312,29 @@ fn repl_keeps_variables_and_survives_errors_and_ctrl_c() {
         out.lines().any(|l| l.trim_end().ends_with("82")),
         "functions persist: {out}"
     );
+}
+
+#[test]
+fn repl_ends_on_sigterm() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = repl();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the REPL waited on at its prompt after SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }
 
 #[test]

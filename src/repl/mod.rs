@@ -192,6 +192,7 @@ pub fn repl(device_name: &str) -> i32 {
     // After the editor: rustyline installs its own SIGINT handler, which would swallow
     // Ctrl-C while a command runs (while it reads a line, Ctrl-C is a key, not a signal).
     run.catch_ctrl_c();
+    ends_on_termination();
     editor.set_helper(Some(ReplHelper {
         docs: session.docs.clone(),
         vars: session.vars.clone(),
@@ -238,6 +239,17 @@ pub fn repl(device_name: &str) -> i32 {
                 return 1;
             }
         }
+    }
+}
+
+/// Gives SIGTERM and SIGHUP back their default action: the process ends. ctrlc catches them
+/// too, so that a script run stopped by `kill` or scancel still writes its run.json; the REPL
+/// has no run to record (its history is saved line by line), and with them caught it would
+/// wait on at its prompt.
+fn ends_on_termination() {
+    for signal in [libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: setting a signal's default action touches no Rust state.
+        unsafe { libc::signal(signal, libc::SIG_DFL) };
     }
 }
 
